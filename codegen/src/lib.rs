@@ -1,0 +1,57 @@
+//! `cfgen` turns Cloudflare's OpenAPI document into a typed async Rust client.
+//!
+//! The pipeline has one module per stage, wired together only here:
+//!
+//! | stage | module | does |
+//! |---|---|---|
+//! | 1 | [`load`], [`overlay`], [`select`] | reads JSON or YAML, checks the version, applies overlays, finds the selected operations |
+//! | 2 | [`resolve`] | follows `$ref`s, merges `allOf`, names everything: the [`ir`] |
+//! | 3 | `render` | IR to tokens with `quote!` |
+//! | 4 | `format` | tokens to text with `prettyplease`, `@generated` header |
+//! | 5 | [`write`] | writes only on change, atomically |
+//!
+//! [`generate`] runs stages 1b to 4 without any I/O and is what every front end calls.
+//!
+//! ```no_run
+//! let doc = cfgen::load::Document::from_path("spec/openapi.yaml".as_ref())?;
+//! let settings = cfgen::Settings::operations(["workers-kv-namespace-delete-multiple-key-value-pairs"]);
+//! let generated = cfgen::generate(&doc, &settings)?;
+//! cfgen::write::write_if_changed("src/generated.rs".as_ref(), &generated.code)?;
+//! # Ok::<(), cfgen::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod error;
+mod format;
+pub mod ir;
+pub mod load;
+pub mod naming;
+pub mod overlay;
+mod render;
+pub mod resolve;
+pub mod select;
+mod settings;
+pub mod write;
+
+pub use error::{Error, Result, Skip};
+pub use settings::Settings;
+
+/// The output of one generation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generated {
+    /// The formatted Rust source, `@generated` header included.
+    pub code: String,
+    /// Operations that were selected but could not be generated, with the reason.
+    pub skipped: Vec<Skip>,
+}
+
+/// Generates the client code for the operations `settings` selects. Pure: no I/O.
+pub fn generate(doc: &load::Document, settings: &Settings) -> Result<Generated> {
+    let selected = select::select(doc, settings)?;
+    let resolved = resolve::resolve(doc, &selected, settings)?;
+    let code = format::format(render::render(&resolved.api), &doc.file)?;
+    Ok(Generated {
+        code,
+        skipped: resolved.skipped,
+    })
+}

@@ -1,0 +1,136 @@
+//! Stage 1: load. Reads a document (JSON or YAML, told apart by content), checks that it
+//! is OpenAPI 3.0, and keeps it as a plain JSON tree.
+//!
+//! The tree is not deserialized into `openapiv3` types as a whole: `resolve` converts
+//! only the pieces the selected operations reach. A broken operation far from the
+//! selection therefore cannot stop generation, and picking one operation out of a
+//! 4 MB document costs little more than parsing it.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// A loaded OpenAPI document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// The name used in error messages and the generated header: the file name as the
+    /// user gave it, never made absolute.
+    pub file: String,
+    /// The document as a JSON tree.
+    pub root: Value,
+}
+
+impl Document {
+    /// Reads and checks the document at `path`.
+    pub fn from_path(path: &Path) -> Result<Document> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Document::from_text(&display_name(path), &text)
+    }
+
+    /// Parses and checks a document held in memory; `file` names it in errors.
+    pub fn from_text(file: &str, text: &str) -> Result<Document> {
+        let root = parse_tree(file, text)?;
+        check_version(file, &root)?;
+        Ok(Document {
+            file: file.to_string(),
+            root,
+        })
+    }
+
+    /// The value at a JSON pointer written as `#/a/b`, or `/a/b`.
+    pub fn get(&self, pointer: &str) -> Option<&Value> {
+        self.root.pointer(pointer.trim_start_matches('#'))
+    }
+}
+
+/// Parses JSON or YAML text into a tree, choosing the parser by the first character.
+pub fn parse_tree(file: &str, text: &str) -> Result<Value> {
+    let syntax = |message: String| Error::Syntax {
+        file: file.to_string(),
+        message,
+    };
+    let text = text.trim_start_matches('\u{feff}');
+    if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).map_err(|e| syntax(e.to_string()))
+    } else {
+        serde_yaml::from_str(text).map_err(|e| syntax(e.to_string()))
+    }
+}
+
+fn check_version(file: &str, root: &Value) -> Result<()> {
+    let not_openapi = |message: &str| Error::NotOpenApi {
+        file: file.to_string(),
+        message: message.to_string(),
+    };
+    let Some(object) = root.as_object() else {
+        return Err(not_openapi("not an OpenAPI document: the top level is not an object"));
+    };
+    if object.contains_key("swagger") {
+        return Err(not_openapi(
+            "Swagger 2.0 documents are not supported: convert it to OpenAPI 3.0 first",
+        ));
+    }
+    match object.get("openapi").and_then(Value::as_str) {
+        None => Err(not_openapi(
+            "not an OpenAPI document: the top-level `openapi` field is missing",
+        )),
+        Some(v) if v.starts_with("3.0") => Ok(()),
+        Some(v) if v.starts_with("3.1") => Err(not_openapi(&format!(
+            "OpenAPI {v} is not supported: only OpenAPI 3.0.x documents are (3.1 changes `nullable`, `exclusiveMinimum` and `$ref` siblings)"
+        ))),
+        Some(v) => Err(not_openapi(&format!(
+            "unsupported OpenAPI version {v}: only 3.0.x is supported"
+        ))),
+    }
+}
+
+/// How a path is named in messages: as given, with separators normalised to `/`.
+pub fn display_name(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_and_yaml_are_told_apart_by_content() {
+        let json = Document::from_text("a", r#"{"openapi":"3.0.3","paths":{}}"#).unwrap();
+        let yaml = Document::from_text("b", "openapi: 3.0.3\npaths:\n  /x: {}\n").unwrap();
+        assert_eq!(json.get("#/openapi"), Some(&Value::from("3.0.3")));
+        assert!(yaml.get("#/paths/~1x").is_some());
+    }
+
+    #[test]
+    fn yaml_integer_keys_become_strings() {
+        let doc = Document::from_text("a", "openapi: 3.0.3\nresponses:\n  200: {}\n").unwrap();
+        assert!(doc.get("#/responses/200").is_some());
+    }
+
+    #[test]
+    fn versions_other_than_3_0_are_refused_with_a_reason() {
+        let cases = [
+            ("swagger: '2.0'\n", "Swagger 2.0 documents are not supported"),
+            ("openapi: 3.1.0\n", "OpenAPI 3.1.0 is not supported"),
+            ("info: {}\n", "top-level `openapi` field is missing"),
+            ("- 1\n", "top level is not an object"),
+        ];
+        for (text, want) in cases {
+            let err = Document::from_text("spec.yaml", text).unwrap_err().to_string();
+            assert!(err.starts_with("spec.yaml: "), "{err}");
+            assert!(err.contains(want), "{err}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_name_the_file_and_line() {
+        let err = Document::from_text("spec.json", "{\"openapi\": }").unwrap_err();
+        assert!(err.to_string().starts_with("spec.json: syntax error: "), "{err}");
+        assert!(err.to_string().contains("line 1"), "{err}");
+    }
+}

@@ -1,0 +1,61 @@
+//! Stage 3: render. Turns the IR into Rust tokens with `quote!`; never sees `openapiv3`.
+//!
+//! Generated code stays thin: validation, path encoding, authentication, retries and
+//! the error type live in the hand-written `cfgen_runtime` crate that it calls.
+
+mod docs;
+mod operations;
+mod types;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::ir::{Api, TypeRef};
+
+/// Renders the whole API: types first, then operations, each in name order.
+pub fn render(api: &Api) -> TokenStream {
+    let types = api.types.values().map(|def| types::render_type(def, api));
+    let aliases = api.operations.values().filter_map(|op| operations::render_alias(op));
+    let operations = api.operations.values().map(|op| operations::render_operation(op, api));
+    quote! {
+        #(#types)*
+        #(#aliases)*
+        #(#operations)*
+    }
+}
+
+/// An identifier from a name that `naming` produced (raw identifiers included).
+fn ident(name: &str) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(name, Span::call_site()),
+    }
+}
+
+/// The owned Rust type of a [`TypeRef`].
+fn rust_type(ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!(::std::string::String),
+        TypeRef::Integer => quote!(i64),
+        TypeRef::Number => quote!(f64),
+        TypeRef::Boolean => quote!(bool),
+        TypeRef::Bytes => quote!(::std::vec::Vec<u8>),
+        TypeRef::Any => quote!(::serde_json::Value),
+        TypeRef::Map(value) => {
+            let value = rust_type(value);
+            quote!(::std::collections::BTreeMap<::std::string::String, #value>)
+        }
+        TypeRef::Array(item) => {
+            let item = rust_type(item);
+            quote!(::std::vec::Vec<#item>)
+        }
+        TypeRef::Named(name) => {
+            let name = ident(name);
+            quote!(#name)
+        }
+        TypeRef::Nullable(inner) => {
+            let inner = rust_type(inner);
+            quote!(::std::option::Option<#inner>)
+        }
+    }
+}

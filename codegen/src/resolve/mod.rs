@@ -1,0 +1,225 @@
+//! Stage 2: resolve. Turns the selected operations of a loaded document into the plain,
+//! ordered [`ir::Api`]: every `$ref` followed, `allOf` merged, quirks absorbed, and
+//! every Rust name chosen.
+//!
+//! Only the pieces the selection reaches are converted to `openapiv3` types. An
+//! operation that cannot be generated is skipped with its reason (or fails the run, when
+//! it was asked for by id or `strict` is set); whatever it had added is rolled back.
+
+mod operation;
+mod quirks;
+mod schema;
+pub mod shape;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::{Error, Result, Skip};
+use crate::ir::{Api, TypeDef, TypeKind, TypeRef};
+use crate::load::Document;
+use crate::naming::{self, Scope};
+use crate::select::Located;
+use crate::settings::Settings;
+
+/// What resolving produced: the IR, and the operations left out with their reasons.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    /// The IR of everything that resolved.
+    pub api: Api,
+    /// Operations that were skipped, in document order.
+    pub skipped: Vec<Skip>,
+}
+
+/// Resolves the located operations.
+pub fn resolve(doc: &Document, selected: &[Located], settings: &Settings) -> Result<Resolved> {
+    let mut resolver = Resolver::new(doc, settings);
+    let names = resolver.claim_operation_names(selected);
+    let mut skipped = Vec::new();
+    for (op, (fn_name, alias)) in selected.iter().zip(names) {
+        let checkpoint = resolver.checkpoint();
+        match resolver.operation(op, fn_name, alias) {
+            Ok(resolved) => {
+                resolver.api.operations.insert(op.key.clone(), resolved);
+            }
+            Err(err) if settings.operations.contains(&op.id) => return Err(err),
+            Err(err) => {
+                resolver.rollback(checkpoint);
+                skipped.push(Skip {
+                    operation: op.key.clone(),
+                    reason: err.to_string(),
+                });
+            }
+        }
+    }
+    if settings.strict && !skipped.is_empty() {
+        return Err(Error::Skipped(skipped));
+    }
+    let mut api = resolver.api;
+    mark_usage(&mut api);
+    Ok(Resolved { api, skipped })
+}
+
+/// The state of one resolve run.
+struct Resolver<'a> {
+    doc: &'a Document,
+    settings: &'a Settings,
+    api: Api,
+    /// What each `$ref` target resolved to, so every target is converted once.
+    refs: BTreeMap<String, TypeRef>,
+    /// Type names handed out so far.
+    names: Scope,
+    /// Targets being converted right now, to detect schemas that reach themselves.
+    active: Vec<String>,
+    /// Named types being built right now; a field pointing at one of them is boxed.
+    building: Vec<String>,
+    /// Names and refs added since the last checkpoint, for rollback.
+    journal: Vec<Added>,
+}
+
+enum Added {
+    Type(String),
+    Ref(String),
+}
+
+impl<'a> Resolver<'a> {
+    fn new(doc: &'a Document, settings: &'a Settings) -> Self {
+        Resolver {
+            doc,
+            settings,
+            api: Api::default(),
+            refs: BTreeMap::new(),
+            names: Scope::new(),
+            active: Vec::new(),
+            building: Vec::new(),
+            journal: Vec::new(),
+        }
+    }
+
+    /// Claims every operation's function name and response alias before any schema is
+    /// named, so that operation-derived names never depend on schema names.
+    fn claim_operation_names(&mut self, selected: &[Located]) -> Vec<(String, String)> {
+        let mut fns = Scope::new();
+        fns.claim("client".into());
+        selected
+            .iter()
+            .map(|op| {
+                let id = if op.id.is_empty() { &op.key } else { &op.id };
+                let stem = naming::strip_prefix(id, &self.settings.strip_prefixes);
+                let fn_name = fns.claim(naming::value_name(stem));
+                let alias = self.names.claim(format!("{}Response", naming::type_name(stem)));
+                (fn_name, alias)
+            })
+            .collect()
+    }
+
+    fn checkpoint(&mut self) -> usize {
+        self.journal.len()
+    }
+
+    fn rollback(&mut self, checkpoint: usize) {
+        for added in self.journal.drain(checkpoint..) {
+            match added {
+                Added::Type(name) => {
+                    self.api.types.remove(&name);
+                    self.names.remove(&name);
+                }
+                Added::Ref(target) => {
+                    self.refs.remove(&target);
+                }
+            }
+        }
+        self.active.clear();
+        self.building.clear();
+    }
+
+    /// Claims a fresh type name derived from `hint`.
+    fn claim_type(&mut self, hint: &str) -> String {
+        let stem = naming::strip_prefix(hint, &self.settings.strip_prefixes);
+        let name = self.names.claim(naming::type_name(stem));
+        self.journal.push(Added::Type(name.clone()));
+        name
+    }
+
+    fn define(&mut self, name: &str, origin: &str, description: Option<String>, kind: TypeKind) {
+        let def = TypeDef {
+            name: name.to_string(),
+            origin: origin.to_string(),
+            description,
+            kind,
+            usage: Default::default(),
+        };
+        self.api.types.insert(name.to_string(), def);
+    }
+
+    /// The raw value a local `$ref` points at.
+    fn target(&self, reference: &str, at: &str) -> Result<&'a Value> {
+        if !reference.starts_with("#/") {
+            return Err(Error::Unsupported {
+                file: self.doc.file.clone(),
+                pointer: at.to_string(),
+                what: format!("`$ref` to another document (`{reference}`)"),
+            });
+        }
+        self.doc.get(reference).ok_or_else(|| Error::DanglingRef {
+            file: self.doc.file.clone(),
+            pointer: at.to_string(),
+            target: reference.to_string(),
+        })
+    }
+
+    /// Converts a raw piece of the document into an `openapiv3` type, reporting where
+    /// it failed.
+    fn typed<T: DeserializeOwned>(&self, value: Value, at: &str) -> Result<T> {
+        serde_json::from_value(value).map_err(|e| self.invalid(at, e.to_string()))
+    }
+
+    fn invalid(&self, at: &str, message: String) -> Error {
+        Error::Invalid {
+            file: self.doc.file.clone(),
+            pointer: at.to_string(),
+            message,
+        }
+    }
+}
+
+/// Marks each named type with where it is used, following references transitively.
+fn mark_usage(api: &mut Api) {
+    let mut request = BTreeSet::new();
+    let mut response = BTreeSet::new();
+    for op in api.operations.values() {
+        let request_roots = op.params.iter().map(|p| &p.ty).chain(op.body.iter().map(|b| &b.ty));
+        for ty in request_roots {
+            reach(api, ty, &mut request);
+        }
+        if let crate::ir::ResponseBody::Json(ty) = &op.response.body {
+            reach(api, ty, &mut response);
+        }
+    }
+    for (name, def) in api.types.iter_mut() {
+        def.usage.request = request.contains(name);
+        def.usage.response = response.contains(name);
+    }
+}
+
+fn reach(api: &Api, ty: &TypeRef, seen: &mut BTreeSet<String>) {
+    match ty {
+        TypeRef::Named(name) => {
+            if !seen.insert(name.clone()) {
+                return;
+            }
+            let Some(def) = api.types.get(name) else { return };
+            match &def.kind {
+                TypeKind::Struct(fields) => fields.iter().for_each(|f| reach(api, &f.ty, seen)),
+                TypeKind::Alias(inner) => reach(api, inner, seen),
+                TypeKind::Untagged(variants) => variants.iter().for_each(|v| reach(api, v, seen)),
+                TypeKind::Enum(_) => {}
+            }
+        }
+        TypeRef::Map(inner) | TypeRef::Array(inner) | TypeRef::Nullable(inner) => {
+            reach(api, inner, seen)
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,339 @@
+//! Resolve, part 3: operations, their parameters, request body and success response.
+
+use indexmap::IndexMap;
+use openapiv3::{
+    MediaType, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody, Response,
+    Schema, StatusCode,
+};
+use serde_json::Value;
+
+use super::{Resolver, quirks};
+use crate::error::{Error, Result, escape_pointer_token};
+use crate::ir::{self, Checks, Param, ParamLocation, PathSegment, PathTemplate, ResponseBody, TypeRef};
+use crate::naming::{self, Scope};
+use crate::select::Located;
+
+impl Resolver<'_> {
+    /// Resolves one located operation.
+    pub(super) fn operation(&mut self, located: &Located, fn_name: String, response_alias: String) -> Result<ir::Operation> {
+        let at = located.pointer.as_str();
+        let mut raw = self.target(at, at)?.clone();
+        quirks::repair_operation(&mut raw);
+        let op: openapiv3::Operation = self.typed(raw, at)?;
+        let path = parse_template(&located.path).map_err(|m| self.invalid(at, m))?;
+        let mut scope = Scope::new();
+        scope.claim("client".into());
+        scope.claim("body".into());
+        let params = self.params(located, &op, &path, &mut scope)?;
+        let body = match &op.request_body {
+            Some(body) => Some(self.body(body, &response_alias, &format!("{at}/requestBody"))?),
+            None => None,
+        };
+        let response = self.response(&op, &response_alias, &format!("{at}/responses"))?;
+        Ok(ir::Operation {
+            id: located.id.clone(),
+            fn_name,
+            pointer: located.pointer.clone(),
+            method: located.method,
+            path,
+            summary: op.summary.clone(),
+            description: op.description.clone(),
+            deprecated: op.deprecated.then(|| deprecation_note(&op)),
+            tags: op.tags.clone(),
+            params,
+            body,
+            response,
+            response_alias,
+        })
+    }
+
+    /// Path-level and operation-level parameters (the operation's win), ordered: path
+    /// parameters as the template names them, then query, then header.
+    fn params(&mut self, located: &Located, op: &openapiv3::Operation, path: &PathTemplate, scope: &mut Scope) -> Result<Vec<Param>> {
+        let item_at = located.pointer.rsplit_once('/').map_or("#", |(item, _)| item).to_string();
+        let mut declared: IndexMap<(String, ParamLocation), (Parameter, String)> = IndexMap::new();
+        for (i, p) in self.path_item_params(&item_at)?.iter().enumerate() {
+            let (param, at) = self.deref_param(p, &format!("{item_at}/parameters/{i}"))?;
+            if let Some(loc) = location(&param, &at, self)? {
+                declared.insert((param.parameter_data_ref().name.clone(), loc), (param, at));
+            }
+        }
+        for (i, p) in op.parameters.iter().enumerate() {
+            let (param, at) = self.deref_param(p, &format!("{}/parameters/{i}", located.pointer))?;
+            if let Some(loc) = location(&param, &at, self)? {
+                declared.insert((param.parameter_data_ref().name.clone(), loc), (param, at));
+            }
+        }
+        let mut params = Vec::new();
+        for name in path.params() {
+            let param = match declared.shift_remove(&(name.to_string(), ParamLocation::Path)) {
+                Some((param, at)) => self.param(&param, ParamLocation::Path, &at, scope)?,
+                None => implicit_path_param(name, scope),
+            };
+            params.push(param);
+        }
+        declared.sort_by(|(_, a), _, (_, b), _| a.cmp(b));
+        for ((_, loc), (param, at)) in declared {
+            if loc != ParamLocation::Path {
+                params.push(self.param(&param, loc, &at, scope)?);
+            }
+        }
+        Ok(params)
+    }
+
+    fn path_item_params(&self, item_at: &str) -> Result<Vec<ReferenceOr<Parameter>>> {
+        match self.doc.get(&format!("{item_at}/parameters")) {
+            None => Ok(Vec::new()),
+            Some(raw) => {
+                let mut raw = raw.clone();
+                if let Some(list) = raw.as_array_mut() {
+                    list.iter_mut().for_each(quirks::repair_parameter);
+                }
+                self.typed(raw, &format!("{item_at}/parameters"))
+            }
+        }
+    }
+
+    fn deref_param(&self, param: &ReferenceOr<Parameter>, at: &str) -> Result<(Parameter, String)> {
+        match param {
+            ReferenceOr::Item(p) => Ok((p.clone(), at.to_string())),
+            ReferenceOr::Reference { reference } => {
+                let mut raw = self.target(reference, at)?.clone();
+                quirks::repair_parameter(&mut raw);
+                Ok((self.typed(raw, reference)?, reference.clone()))
+            }
+        }
+    }
+
+    fn param(&mut self, param: &Parameter, location: ParamLocation, at: &str, scope: &mut Scope) -> Result<Param> {
+        let data = param.parameter_data_ref();
+        let (ty, checks, schema_description) = match &data.format {
+            ParameterSchemaOrContent::Schema(schema) => {
+                let schema_at = format!("{at}/schema");
+                let ty = self.type_of(schema, &data.name, &schema_at)?;
+                (ty, self.checks(schema, &schema_at)?, self.description_of(schema))
+            }
+            ParameterSchemaOrContent::Content(content) => match first_schema(content) {
+                Some(schema) => (self.type_of(schema, &data.name, at)?, Checks::default(), None),
+                None => (TypeRef::String, Checks::default(), None),
+            },
+        };
+        Ok(Param {
+            rust_name: scope.claim(naming::value_name(&data.name)),
+            wire_name: data.name.clone(),
+            location,
+            required: data.required || location == ParamLocation::Path,
+            ty: strip_nullable(ty),
+            checks,
+            description: data.description.clone().or(schema_description),
+        })
+    }
+
+    fn body(&mut self, body: &ReferenceOr<RequestBody>, alias: &str, at: &str) -> Result<ir::Body> {
+        let (body, at) = match body {
+            ReferenceOr::Item(b) => (b.clone(), at.to_string()),
+            ReferenceOr::Reference { reference } => {
+                (self.typed(self.target(reference, at)?.clone(), reference)?, reference.clone())
+            }
+        };
+        let hint = format!("{}Body", alias.trim_end_matches("Response"));
+        let (content_type, media) = pick_media(&body.content)
+            .ok_or_else(|| self.invalid(&at, "request body has no content".into()))?;
+        let media_at = format!("{at}/content/{}/schema", escape_pointer_token(&content_type));
+        let (ty, checks) = match (is_json(&content_type), &media.schema) {
+            (true, Some(schema)) => (self.type_of(schema, &hint, &media_at)?, self.checks(schema, &media_at)?),
+            (true, None) => (TypeRef::Any, Checks::default()),
+            (false, _) => (TypeRef::Bytes, Checks::default()),
+        };
+        Ok(ir::Body {
+            content_type,
+            ty: strip_nullable(ty),
+            required: body.required,
+            checks,
+            description: body.description.clone(),
+        })
+    }
+
+    /// The success response: the lowest `2xx` code, else `2XX`, else `default`.
+    fn response(&mut self, op: &openapiv3::Operation, alias: &str, at: &str) -> Result<ir::Response> {
+        let responses = &op.responses;
+        let pick = responses
+            .responses
+            .iter()
+            .filter(|(code, _)| matches!(code, StatusCode::Code(200..=299)))
+            .min_by_key(|(code, _)| code.to_string())
+            .or_else(|| responses.responses.iter().find(|(code, _)| matches!(code, StatusCode::Range(2))))
+            .map(|(code, r)| (code.to_string(), r));
+        let Some((status, response)) = pick else {
+            return Ok(ir::Response {
+                status: String::new(),
+                body: ResponseBody::Empty,
+                description: None,
+            });
+        };
+        let response_at = format!("{at}/{}", escape_pointer_token(&status));
+        let (response, response_at): (Response, String) = match response {
+            ReferenceOr::Item(r) => (r.clone(), response_at),
+            ReferenceOr::Reference { reference } => {
+                let mut raw = self.target(reference, &response_at)?.clone();
+                quirks::repair_response(&mut raw);
+                (self.typed(raw, reference)?, reference.clone())
+            }
+        };
+        let body = match pick_media(&response.content) {
+            None => ResponseBody::Empty,
+            Some((content_type, _)) if !is_json(&content_type) => ResponseBody::Bytes(content_type),
+            Some((content_type, media)) => {
+                let schema_at = format!("{response_at}/content/{}/schema", escape_pointer_token(&content_type));
+                ResponseBody::Json(match &media.schema {
+                    Some(schema) => self.response_type(schema, alias, &schema_at)?,
+                    None => TypeRef::Any,
+                })
+            }
+        };
+        Ok(ir::Response {
+            status,
+            body,
+            description: Some(response.description.clone()).filter(|d| !d.is_empty()),
+        })
+    }
+
+    /// An inline response object takes the operation's alias name itself, so the
+    /// caller-facing name does not depend on how the document nests it.
+    fn response_type(&mut self, schema: &ReferenceOr<Schema>, alias: &str, at: &str) -> Result<TypeRef> {
+        if let ReferenceOr::Item(_) = schema {
+            self.names.remove(alias);
+            let ty = self.type_of(schema, alias, at)?;
+            if ty != TypeRef::Named(alias.to_string()) {
+                self.names.claim(alias.to_string());
+            }
+            return Ok(ty);
+        }
+        self.type_of(schema, alias, at)
+    }
+}
+
+fn location(param: &Parameter, at: &str, resolver: &Resolver<'_>) -> Result<Option<ParamLocation>> {
+    Ok(Some(match param {
+        Parameter::Path { .. } => ParamLocation::Path,
+        Parameter::Query { .. } => ParamLocation::Query,
+        Parameter::Header { .. } => ParamLocation::Header,
+        Parameter::Cookie { .. } => {
+            return Err(Error::Unsupported {
+                file: resolver.doc.file.clone(),
+                pointer: at.to_string(),
+                what: "cookie parameters".into(),
+            });
+        }
+    }))
+}
+
+/// A template placeholder the document forgot to declare: a required string.
+fn implicit_path_param(name: &str, scope: &mut Scope) -> Param {
+    Param {
+        wire_name: name.to_string(),
+        rust_name: scope.claim(naming::value_name(name)),
+        location: ParamLocation::Path,
+        required: true,
+        ty: TypeRef::String,
+        checks: Checks::default(),
+        description: None,
+    }
+}
+
+/// Parameters are never sent as `null`; optional ones are simply left out.
+fn strip_nullable(ty: TypeRef) -> TypeRef {
+    match ty {
+        TypeRef::Nullable(inner) => *inner,
+        ty => ty,
+    }
+}
+
+fn deprecation_note(op: &openapiv3::Operation) -> String {
+    op.extensions
+        .get("x-cfDeprecation")
+        .and_then(|d| d.get("description"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| "deprecated in the OpenAPI document".to_string())
+}
+
+/// JSON media types: `application/json`, with parameters or a `+json` suffix.
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// The media type to use: JSON when offered, else the first listed.
+fn pick_media(content: &IndexMap<String, MediaType>) -> Option<(String, &MediaType)> {
+    content
+        .iter()
+        .find(|(ct, _)| is_json(ct))
+        .or_else(|| content.iter().next())
+        .map(|(ct, m)| (ct.clone(), m))
+}
+
+fn first_schema(content: &IndexMap<String, MediaType>) -> Option<&ReferenceOr<Schema>> {
+    pick_media(content).and_then(|(_, m)| m.schema.as_ref())
+}
+
+/// Splits a path template into literals and `{name}` placeholders.
+pub fn parse_template(raw: &str) -> std::result::Result<PathTemplate, String> {
+    let mut segments = Vec::new();
+    let mut rest = raw;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..]
+            .find('}')
+            .map(|c| open + c)
+            .ok_or_else(|| format!("unclosed `{{` in path template `{raw}`"))?;
+        let name = &rest[open + 1..close];
+        if name.is_empty() || name.contains('{') {
+            return Err(format!("bad placeholder in path template `{raw}`"));
+        }
+        if open > 0 {
+            segments.push(PathSegment::Literal(rest[..open].to_string()));
+        }
+        segments.push(PathSegment::Param(name.to_string()));
+        rest = &rest[close + 1..];
+    }
+    if !rest.is_empty() {
+        segments.push(PathSegment::Literal(rest.to_string()));
+    }
+    Ok(PathTemplate {
+        raw: raw.to_string(),
+        segments,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_split_into_literals_and_params() {
+        let t = parse_template("/accounts/{account_id}/ns/{namespace_id}/bulk/delete").unwrap();
+        assert_eq!(
+            t.segments,
+            [
+                PathSegment::Literal("/accounts/".into()),
+                PathSegment::Param("account_id".into()),
+                PathSegment::Literal("/ns/".into()),
+                PathSegment::Param("namespace_id".into()),
+                PathSegment::Literal("/bulk/delete".into()),
+            ]
+        );
+        assert_eq!(t.params().collect::<Vec<_>>(), ["account_id", "namespace_id"]);
+        assert_eq!(parse_template("/{a}{b}").unwrap().segments.len(), 3);
+        assert!(parse_template("/x/{open").unwrap_err().contains("unclosed"));
+        assert!(parse_template("/x/{}").is_err());
+    }
+
+    #[test]
+    fn json_media_types() {
+        assert!(is_json("application/json"));
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(is_json("application/problem+json"));
+        assert!(!is_json("application/x-ndjson"));
+        assert!(!is_json("multipart/form-data"));
+    }
+}
