@@ -1,0 +1,11 @@
+//! Typed async client for Cloudflare Workers KV bulk delete.
+//!
+//! (Crate docs: a short tutorial, to be written.)
+#![deny(missing_docs)]
+
+/// The code generated from `spec/` by `cfgen`. Regenerate, never edit.
+#[allow(missing_docs, clippy::all, rustdoc::all)]
+mod generated;
+
+pub use cfgen_runtime::{Client, ClientBuilder, Credentials, Error, ErrorKind, RetryPolicy};
+pub use generated::*;
