@@ -180,7 +180,7 @@ mod tests {
             ("Self", "self_"),
             ("404", "n_404"),
             ("2fa", "n_2fa"),
-            ("", "n"),
+            ("", "empty"),
             ("workers-kv-namespace-delete-multiple-key-value-pairs", "workers_kv_namespace_delete_multiple_key_value_pairs"),
         ];
         for (raw, want) in table {

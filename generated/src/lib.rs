@@ -4,7 +4,6 @@
 #![deny(missing_docs)]
 
 /// The code generated from `spec/` by `cfgen`. Regenerate, never edit.
-#[allow(missing_docs, clippy::all, rustdoc::all)]
 mod generated;
 
 pub use cfgen_runtime::{Client, ClientBuilder, Credentials, Error, ErrorKind, RetryPolicy};

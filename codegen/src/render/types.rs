@@ -10,7 +10,11 @@ use crate::naming::Scope;
 
 /// Renders one named type.
 pub fn render_type(def: &TypeDef, api: &Api) -> TokenStream {
-    let docs = doc_attrs([def.description.as_deref().unwrap_or_default()]);
+    let fallback = match def.origin.strip_prefix("#/components/schemas/") {
+        Some(component) => format!("The `{component}` schema."),
+        None => format!("The inline schema at `{}`.", def.origin),
+    };
+    let docs = doc_attrs([def.description.as_deref().unwrap_or(&fallback)]);
     let name = ident(&def.name);
     match &def.kind {
         TypeKind::Struct(fields) => render_struct(def, docs, fields),
@@ -40,7 +44,8 @@ fn render_struct(def: &TypeDef, docs: TokenStream, fields: &[Field]) -> TokenStr
 }
 
 fn render_field(field: &Field) -> TokenStream {
-    let docs = doc_attrs([field.description.as_deref().unwrap_or_default()]);
+    let fallback = format!("The `{}` property.", field.wire_name);
+    let docs = doc_attrs([field.description.as_deref().unwrap_or(&fallback)]);
     let name = ident(&field.rust_name);
     let wire = &field.wire_name;
     let rename = (field.rust_name.trim_start_matches("r#") != wire).then(|| quote!(#[serde(rename = #wire)]));
@@ -113,7 +118,8 @@ fn render_untagged(docs: TokenStream, name: &str, variants: &[TypeRef], api: &Ap
         if needs_box(ty, name, api) {
             inner = quote!(::std::boxed::Box<#inner>);
         }
-        quote! { #variant(#inner), }
+        let doc = format!(" A value of the `{}` shape.", variant_name(ty));
+        quote! { #[doc = #doc] #variant(#inner), }
     });
     let name = ident(name);
     quote! {
