@@ -89,6 +89,10 @@ pub enum Error {
     /// `strict` was set and some operations were skipped.
     #[error("{} operation(s) skipped in strict mode:\n{}", .0.len(), list(.0))]
     Skipped(Vec<Skip>),
+    /// The build.rs builder has no output directory: `OUT_DIR` is unset and none was
+    /// given.
+    #[error("`OUT_DIR` is not set: run from a build script or call `Builder::out_dir`")]
+    OutDirUnset,
     /// The generated tokens did not parse as Rust: a bug in the generator.
     #[error("internal error: generated code does not parse: {0}")]
     Internal(String),

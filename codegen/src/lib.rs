@@ -19,8 +19,35 @@
 //! cfgen::write::write_if_changed("src/generated.rs".as_ref(), &generated.code)?;
 //! # Ok::<(), cfgen::Error>(())
 //! ```
+//!
+//! # From build.rs
+//!
+//! [`Builder`] generates into `OUT_DIR` and tells cargo to rerun only when the spec or
+//! an overlay changes. Depend on `cfgen` with `default-features = false` in
+//! `[build-dependencies]` so the build script does not compile the CLI's `clap` and
+//! `anyhow`:
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() -> Result<(), cfgen::Error> {
+//!     cfgen::Builder::new("spec/openapi.yaml")
+//!         .overlay("spec/overlay.yaml")
+//!         .operation(cfgen::BULK_DELETE_OPERATION)
+//!         .strip_prefix("workers-kv_")
+//!         .strip_prefix("workers-kv-")
+//!         .write()?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! The written code is included with
+//! `include!(concat!(env!("OUT_DIR"), "/cloudflare_client.rs"))` and needs these
+//! ordinary dependencies: `cfgen-runtime`, `serde` with the `derive` feature, and
+//! `serde_json`.
 #![deny(missing_docs)]
 
+mod builder;
+pub mod diff;
 pub mod error;
 mod format;
 pub mod ir;
@@ -33,8 +60,9 @@ pub mod select;
 mod settings;
 pub mod write;
 
+pub use builder::{Builder, DEFAULT_FILE_NAME, Written};
 pub use error::{Error, Result, Skip};
-pub use settings::Settings;
+pub use settings::{BULK_DELETE_OPERATION, Settings, WORKERS_KV_PREFIXES};
 
 /// The output of one generation.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,5 +1,12 @@
 //! The one settings struct that the library API, the build.rs builder and the CLI share.
 
+/// The operationId of Workers KV bulk delete, the operation this project exists for.
+pub const BULK_DELETE_OPERATION: &str = "workers-kv-namespace-delete-multiple-key-value-pairs";
+
+/// The prefixes the committed crate strips: Cloudflare prefixes Workers KV schema names
+/// with `workers-kv_` and operationIds with `workers-kv-`.
+pub const WORKERS_KV_PREFIXES: [&str; 2] = ["workers-kv_", "workers-kv-"];
+
 /// What to generate, and how to name it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Settings {
@@ -18,6 +25,16 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The settings the committed `generated/` crate is generated with: bulk delete,
+    /// with the Workers KV prefixes stripped. The CLI's defaults are these.
+    pub fn bulk_delete() -> Self {
+        Settings {
+            operations: vec![BULK_DELETE_OPERATION.to_string()],
+            strip_prefixes: WORKERS_KV_PREFIXES.map(String::from).to_vec(),
+            ..Settings::default()
+        }
+    }
+
     /// Settings that select the given operations and nothing else.
     pub fn operations<I, S>(ids: I) -> Self
     where

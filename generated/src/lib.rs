@@ -8,3 +8,6 @@ mod generated;
 
 pub use cfgen_runtime::{Client, ClientBuilder, Credentials, Error, ErrorKind, RetryPolicy};
 pub use generated::*;
+
+pub mod bulk;
+pub use bulk::{BulkDelete, BulkDeleteReport, MAX_KEYS_PER_REQUEST};

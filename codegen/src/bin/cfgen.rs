@@ -46,7 +46,7 @@ struct GenerateArgs {
     #[arg(long)]
     all: bool,
     /// Prefix removed from operationIds and schema names before naming (repeatable)
-    #[arg(long = "strip-prefix", value_name = "PREFIX", default_values = ["workers-kv_", "workers-kv-"])]
+    #[arg(long = "strip-prefix", value_name = "PREFIX", default_values = cfgen::WORKERS_KV_PREFIXES)]
     strip_prefixes: Vec<String>,
     /// Fail when any selected operation cannot be generated, instead of skipping it
     #[arg(long)]
@@ -56,9 +56,10 @@ struct GenerateArgs {
     check: bool,
 }
 
+/// The document the committed crate is generated from, relative to the workspace root.
 const DEFAULT_SPEC: &str = "spec/openapi.yaml";
+/// The overlay that goes with [`DEFAULT_SPEC`].
 const DEFAULT_OVERLAY: &str = "spec/overlay.yaml";
-const DEFAULT_OPERATION: &str = "workers-kv-namespace-delete-multiple-key-value-pairs";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -78,7 +79,7 @@ impl GenerateArgs {
     fn settings(&self) -> cfgen::Settings {
         let mut operations = self.operations.clone();
         if operations.is_empty() && self.tags.is_empty() && !self.all {
-            operations.push(DEFAULT_OPERATION.to_string());
+            operations.push(cfgen::BULK_DELETE_OPERATION.to_string());
         }
         cfgen::Settings {
             operations,

@@ -28,6 +28,9 @@ pub fn render_alias(op: &Operation) -> Option<TokenStream> {
 pub fn render_operation(op: &Operation, api: &Api) -> TokenStream {
     let docs = operation_docs(op);
     let deprecated = op.deprecated.as_deref().map(|note| quote!(#[deprecated(note = #note)]));
+    // The signature mirrors the document's parameter list, however long it is.
+    let many_args = (op.params.len() + usize::from(op.body.is_some()) > 6)
+        .then(|| quote!(#[allow(clippy::too_many_arguments)]));
     let name = ident(&op.fn_name);
     let alias = ident(&op.response_alias);
     let args = op.params.iter().map(|p| {
@@ -52,6 +55,7 @@ pub fn render_operation(op: &Operation, api: &Api) -> TokenStream {
     quote! {
         #docs
         #deprecated
+        #many_args
         pub async fn #name(
             client: &::cfgen_runtime::Client,
             #(#args,)*
@@ -71,13 +75,27 @@ fn operation_docs(op: &Operation) -> TokenStream {
     let args: Vec<String> = op
         .params
         .iter()
-        .map(|p| format!("- `{}`: {}", p.rust_name.trim_start_matches("r#"), p.description.as_deref().unwrap_or("").trim()))
+        .map(|p| {
+            let name = p.rust_name.trim_start_matches("r#");
+            match p.description.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+                Some(description) => format!("- `{name}`: {description}"),
+                None => format!("- `{name}` (`{}` in {})", p.wire_name, location_word(p.location)),
+            }
+        })
         .chain(op.body.iter().map(|b| format!("- `body`: {}", b.description.as_deref().unwrap_or("the request body"))))
         .collect();
     let args = (!args.is_empty()).then(|| format!("# Arguments\n{}", args.join("\n")));
     let summary = op.summary.as_deref().unwrap_or_default();
     let description = op.description.as_deref().filter(|d| *d != summary).unwrap_or_default();
     doc_attrs([summary, description, route.as_str(), args.as_deref().unwrap_or_default()])
+}
+
+fn location_word(location: ParamLocation) -> &'static str {
+    match location {
+        ParamLocation::Path => "path",
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "header",
+    }
 }
 
 /// The borrowed form a caller passes.
@@ -152,9 +170,9 @@ fn param_checks(param: &Param) -> TokenStream {
             quote!(::cfgen_runtime::validate::length(#wire, #name, #min, #max)?;)
         }
         (_, TypeRef::Array(_)) => array_checks(wire, &name, c),
-        _ => return TokenStream::new(),
+        _ => TokenStream::new(),
     };
-    if param.required { check } else { quote!(if let ::std::option::Option::Some(#name) = #name { #check }) }
+    if check.is_empty() || param.required { check } else { quote!(if let ::std::option::Option::Some(#name) = #name { #check }) }
 }
 
 fn body_checks(body: &Body) -> TokenStream {
@@ -165,9 +183,9 @@ fn body_checks(body: &Body) -> TokenStream {
             let (min, max) = (opt(body.checks.min_length), opt(body.checks.max_length));
             quote!(::cfgen_runtime::validate::length("body", body, #min, #max)?;)
         }
-        _ => return TokenStream::new(),
+        _ => TokenStream::new(),
     };
-    if body.required { check } else { quote!(if let ::std::option::Option::Some(body) = body { #check }) }
+    if check.is_empty() || body.required { check } else { quote!(if let ::std::option::Option::Some(body) = body { #check }) }
 }
 
 fn array_checks(wire: &str, name: &proc_macro2::Ident, c: &Checks) -> TokenStream {

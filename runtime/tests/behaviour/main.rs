@@ -1,0 +1,13 @@
+//! Behaviour tests of the runtime against the testkit mock server.
+//!
+//! Retry and rate-limit delays go through a `ManualTimer`, so tests check the
+//! exact delays requested without sleeping; only the timeout tests wait for
+//! a (short) real request timeout.
+
+mod common;
+mod env;
+mod errors;
+mod rate_limit;
+mod redaction;
+mod requests;
+mod retries;
