@@ -237,8 +237,14 @@ mod tests {
 
     #[test]
     fn inputs_are_the_spec_then_the_overlays_in_order() {
-        let builder = Builder::new("spec/a.yaml").overlay("o2.yaml").overlay("o1.yaml");
-        let want: Vec<&Path> = vec!["spec/a.yaml".as_ref(), "o2.yaml".as_ref(), "o1.yaml".as_ref()];
+        let builder = Builder::new("spec/a.yaml")
+            .overlay("o2.yaml")
+            .overlay("o1.yaml");
+        let want: Vec<&Path> = vec![
+            "spec/a.yaml".as_ref(),
+            "o2.yaml".as_ref(),
+            "o1.yaml".as_ref(),
+        ];
         assert_eq!(builder.inputs(), want);
     }
 
@@ -250,10 +256,19 @@ mod tests {
             err.to_string(),
             "`OUT_DIR` is not set: run from a build script or call `Builder::out_dir`"
         );
-        assert!(matches!(builder.resolved_out_dir(Some("".into())), Err(Error::OutDirUnset)));
-        assert_eq!(builder.resolved_out_dir(Some("/env".into())).unwrap(), Path::new("/env"));
+        assert!(matches!(
+            builder.resolved_out_dir(Some("".into())),
+            Err(Error::OutDirUnset)
+        ));
+        assert_eq!(
+            builder.resolved_out_dir(Some("/env".into())).unwrap(),
+            Path::new("/env")
+        );
         let explicit = builder.out_dir("/mine");
-        assert_eq!(explicit.resolved_out_dir(Some("/env".into())).unwrap(), Path::new("/mine"));
+        assert_eq!(
+            explicit.resolved_out_dir(Some("/env".into())).unwrap(),
+            Path::new("/mine")
+        );
     }
 
     #[test]
@@ -263,6 +278,9 @@ mod tests {
             .emit_rerun_if_changed(false)
             .generate()
             .unwrap_err();
-        assert!(matches!(&err, Error::Io { path, .. } if path == Path::new("no/such/spec.yaml")), "{err}");
+        assert!(
+            matches!(&err, Error::Io { path, .. } if path == Path::new("no/such/spec.yaml")),
+            "{err}"
+        );
     }
 }

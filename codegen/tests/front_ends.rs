@@ -45,7 +45,11 @@ fn builder(case: &Case) -> Builder {
 /// Runs `cfgen generate --out <dir>` and returns what it wrote to `<dir>/src/generated.rs`.
 fn via_cli(case: &Case, dir: &Path) -> String {
     let mut cli = Command::new(env!("CARGO_BIN_EXE_cfgen"));
-    cli.arg("generate").arg("--out").arg(dir).arg("--spec").arg(&case.spec);
+    cli.arg("generate")
+        .arg("--out")
+        .arg(dir)
+        .arg("--spec")
+        .arg(&case.spec);
     for overlay in &case.overlays {
         cli.arg("--overlay").arg(overlay);
     }
@@ -75,8 +79,14 @@ fn assert_front_ends_agree(name: &str, case: &Case) -> cfgen::Generated {
     let dir = temp_dir(name);
     let library = via_library(case);
 
-    let built = builder(case).emit_rerun_if_changed(false).generate().expect("builder generates");
-    assert_eq!(built, library, "{name}: Builder::generate differs from cfgen::generate");
+    let built = builder(case)
+        .emit_rerun_if_changed(false)
+        .generate()
+        .expect("builder generates");
+    assert_eq!(
+        built, library,
+        "{name}: Builder::generate differs from cfgen::generate"
+    );
 
     let written = builder(case)
         .out_dir(dir.join("out"))
@@ -87,10 +97,16 @@ fn assert_front_ends_agree(name: &str, case: &Case) -> cfgen::Generated {
     assert_eq!(written.path, dir.join("out/client.rs"));
     assert!(written.changed, "{name}: a first write creates the file");
     let on_disk = std::fs::read_to_string(&written.path).expect("read what the builder wrote");
-    assert!(on_disk == library.code, "{name}: Builder::write differs from cfgen::generate");
+    assert!(
+        on_disk == library.code,
+        "{name}: Builder::write differs from cfgen::generate"
+    );
 
     let cli = via_cli(case, &dir.join("crate"));
-    assert!(cli == library.code, "{name}: the CLI differs from cfgen::generate");
+    assert!(
+        cli == library.code,
+        "{name}: the CLI differs from cfgen::generate"
+    );
 
     std::fs::remove_dir_all(&dir).expect("remove temp dir");
     library
@@ -111,7 +127,11 @@ fn library_builder_and_cli_agree_on_the_committed_spec() {
     };
     let generated = assert_front_ends_agree("committed", &case);
     // Guards against three front ends agreeing on nothing useful.
-    assert!(generated.code.contains("pub async fn workers_kv_namespace_delete_multiple_key_value_pairs("));
+    assert!(
+        generated
+            .code
+            .contains("pub async fn workers_kv_namespace_delete_multiple_key_value_pairs(")
+    );
     assert!(generated.skipped.is_empty(), "{:?}", generated.skipped);
 }
 

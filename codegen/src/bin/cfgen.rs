@@ -21,6 +21,34 @@ enum Command {
     /// Exit status: 0 on success (or when --check finds the output fresh), 1 when
     /// --check finds stale files, 2 on bad input; on bad input nothing is written.
     Generate(GenerateArgs),
+    /// Compare what two versions of the document generate for the selected operations.
+    ///
+    /// Both documents are resolved the way `generate` resolves them, then compared:
+    /// a renamed `$ref` target with the same structure and the same generated name is
+    /// no change, and property order never matters. Every finding has a level:
+    ///   breaking  requests or calling code stop working; "wire" when what travels
+    ///             over HTTP changes, "rust" when only generated names or signatures do
+    ///   warning   new enum values (generated enums are exhaustive), deprecations
+    ///   additive  new operations, new optional properties, relaxed constraints
+    ///   docs      summaries and descriptions
+    ///
+    /// Exit status: 0 when nothing at or above --fail-on is found (always, without
+    /// --fail-on), 1 when something is, 2 on bad input.
+    ///
+    /// --format json writes one object (schema_version 1; fields are only ever added):
+    ///   {"schema_version": 1, "old": PATH, "new": PATH, "operations": [ID, ...],
+    ///    "summary": {"breaking": N, "warning": N, "additive": N, "docs": N},
+    ///    "findings": [{"operation": ID,
+    ///                  "level": "breaking" | "warning" | "additive" | "docs",
+    ///                  "affects": "wire" | "rust" | "none",
+    ///                  "kind": KIND (kebab-case, e.g. "method-changed"),
+    ///                  "old_pointer": JSON pointer into --old, or null,
+    ///                  "new_pointer": JSON pointer into --new, or null,
+    ///                  "rust_item": the generated Rust item that changes, or null,
+    ///                  "message": TEXT}, ...]}
+    /// Findings are sorted by operation, then level (most severe first), then kind.
+    #[command(verbatim_doc_comment)]
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Args)]
@@ -65,6 +93,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Generate(args) => generate(args),
+        Command::Diff(args) => diff(args),
     };
     match result {
         Ok(code) => code,
@@ -137,4 +166,105 @@ fn report_skips(skipped: &[cfgen::Skip]) {
     for skip in skipped {
         eprintln!("  {skip}");
     }
+}
+
+#[derive(Debug, Args)]
+struct DiffArgs {
+    /// The older OpenAPI 3.0 document, JSON or YAML
+    #[arg(long, value_name = "PATH")]
+    old: PathBuf,
+    /// The newer OpenAPI 3.0 document, JSON or YAML
+    #[arg(long, value_name = "PATH")]
+    new: PathBuf,
+    /// An OpenAPI Overlay 1.0 document applied to both documents after loading
+    /// (repeatable, in order; none by default)
+    #[arg(long = "overlay", value_name = "PATH")]
+    overlays: Vec<PathBuf>,
+    /// An operationId to compare (repeatable) [default:
+    /// workers-kv-namespace-delete-multiple-key-value-pairs, when no --tag]
+    #[arg(long = "operation", value_name = "OPERATION_ID")]
+    operations: Vec<String>,
+    /// Compare every operation carrying this tag in either document (repeatable)
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// Prefix removed from operationIds and schema names before naming (repeatable)
+    #[arg(long = "strip-prefix", value_name = "PREFIX", default_values = cfgen::WORKERS_KV_PREFIXES)]
+    strip_prefixes: Vec<String>,
+    /// How to write the report to stdout
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    format: DiffFormat,
+    /// Exit 1 when a change at or above this level is found (breaking > warning >
+    /// additive > docs)
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    fail_on: Option<FailOn>,
+}
+
+/// The output formats of `cfgen diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DiffFormat {
+    /// Grouped by operation, for a terminal
+    Text,
+    /// One JSON object, schema_version 1
+    Json,
+    /// A table for a pull-request comment
+    Markdown,
+}
+
+/// The levels `--fail-on` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FailOn {
+    Breaking,
+    Warning,
+    Additive,
+    Docs,
+}
+
+impl DiffArgs {
+    fn settings(&self) -> cfgen::Settings {
+        let mut operations = self.operations.clone();
+        if operations.is_empty() && self.tags.is_empty() {
+            operations.push(cfgen::BULK_DELETE_OPERATION.to_string());
+        }
+        cfgen::Settings {
+            operations,
+            tags: self.tags.clone(),
+            strip_prefixes: self.strip_prefixes.clone(),
+            ..cfgen::Settings::default()
+        }
+    }
+
+    fn fail_level(&self) -> Option<cfgen::diff::Level> {
+        self.fail_on.map(|level| match level {
+            FailOn::Breaking => cfgen::diff::Level::Breaking,
+            FailOn::Warning => cfgen::diff::Level::Warning,
+            FailOn::Additive => cfgen::diff::Level::Additive,
+            FailOn::Docs => cfgen::diff::Level::Docs,
+        })
+    }
+}
+
+fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
+    let old = load_for_diff(&args.old, &args.overlays).context("loading the old document")?;
+    let new = load_for_diff(&args.new, &args.overlays).context("loading the new document")?;
+    let report = cfgen::diff::diff(&old, &new, &args.settings())?;
+    let text = match args.format {
+        DiffFormat::Text => report.to_text(),
+        DiffFormat::Json => report.to_json(),
+        DiffFormat::Markdown => report.to_markdown(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    std::io::Write::write_all(&mut stdout, text.as_bytes()).context("writing the report")?;
+    match (args.fail_level(), report.worst()) {
+        (Some(limit), Some(worst)) if worst >= limit => Ok(ExitCode::from(1)),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Loads one side of a diff and applies the overlays to it.
+fn load_for_diff(path: &Path, overlays: &[PathBuf]) -> cfgen::Result<cfgen::load::Document> {
+    let mut doc = cfgen::load::Document::from_path(path)?;
+    for overlay in overlays {
+        cfgen::overlay::apply_file(&mut doc, overlay)?;
+    }
+    Ok(doc)
 }

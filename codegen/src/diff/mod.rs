@@ -45,7 +45,7 @@
 //!     "new_pointer": "#/paths/..." | null,           // JSON pointer into the new document
 //!     "rust_item": "<generated Rust item that changes>" | null,
 //!     "message": "<one sentence for a person>"
-//!   }, ...]                                         // sorted: operation, level, kind, pointers
+//!   }, ...]              // sorted: operation, level (most severe first), kind, pointers
 //! }
 //! ```
 //!
@@ -161,7 +161,8 @@ pub fn diff(old: &Document, new: &Document, settings: &Settings) -> Result<Repor
     let old_side = Side::resolve(old, settings)?;
     let new_side = Side::resolve(new, settings)?;
     let mut findings = compare::operations(&old_side, &new_side);
-    findings.sort();
+    // Most severe first within an operation; the full order breaks the remaining ties.
+    findings.sort_by(|a, b| (&a.operation, b.level).cmp(&(&b.operation, a.level)).then_with(|| a.cmp(b)));
     findings.dedup();
     let mut operations: Vec<String> = old_side.api.operations.keys().chain(new_side.api.operations.keys()).cloned().collect();
     operations.extend(old_side.skipped.iter().chain(&new_side.skipped).map(|s| s.operation.clone()));

@@ -45,7 +45,7 @@ pub fn render_operation(op: &Operation, api: &Api) -> TokenStream {
     let path = path_expr(op);
     let id = &op.id;
     let method = ident(op.method.wire());
-    let params = op.params.iter().filter(|p| p.location != ParamLocation::Path).map(|p| attach_param(p, api));
+    let params = op.params.iter().filter(|p| p.location != ParamLocation::Path).map(attach_param);
     let body = op.body.as_ref().map(attach_body);
     let send = match &op.response.body {
         ResponseBody::Json(_) => quote!(client.send::<#alias>(request).await),
@@ -140,6 +140,8 @@ fn is_enum(name: &str, api: &Api) -> bool {
 }
 
 /// `format!` of the path template with each parameter percent-encoded.
+/// Resolve guarantees path parameters are strings, scalars or enums (which have
+/// `as_str`).
 fn path_expr(op: &Operation) -> TokenStream {
     let mut template = String::new();
     let mut values = Vec::new();
@@ -150,7 +152,12 @@ fn path_expr(op: &Operation) -> TokenStream {
                 template.push_str("{}");
                 let param = op.params.iter().find(|p| p.location == ParamLocation::Path && &p.wire_name == wire);
                 let value = ident(param.map_or(wire.as_str(), |p| p.rust_name.as_str()));
-                values.push(quote!(::cfgen_runtime::encode_path(#value)));
+                let text = match param.map(|p| &p.ty) {
+                    None | Some(TypeRef::String) => quote!(#value),
+                    Some(TypeRef::Named(_)) => quote!(#value.as_str()),
+                    Some(_) => quote!(&#value.to_string()),
+                };
+                values.push(quote!(::cfgen_runtime::encode_path(#text)));
             }
         }
     }
@@ -211,7 +218,9 @@ fn opt(value: Option<usize>) -> TokenStream {
 }
 
 /// Adds a query or header parameter to `request`; optional ones only when given.
-fn attach_param(param: &Param, api: &Api) -> TokenStream {
+/// Resolve guarantees the type prints itself (scalars, enums) or is an array of such,
+/// which repeats the parameter.
+fn attach_param(param: &Param) -> TokenStream {
     let (name, wire) = (ident(&param.rust_name), param.wire_name.as_str());
     let method = match param.location {
         ParamLocation::Header => quote!(header),
@@ -219,9 +228,7 @@ fn attach_param(param: &Param, api: &Api) -> TokenStream {
     };
     let attach = match &param.ty {
         TypeRef::Array(_) => quote!(#name.iter().fold(request, |request, item| request.#method(#wire, item))),
-        TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => quote!(request.#method(#wire, #name)),
-        TypeRef::Named(n) if is_enum(n, api) => quote!(request.#method(#wire, #name)),
-        _ => quote!(request.#method(#wire, ::cfgen_runtime::to_json_string(#name))),
+        _ => quote!(request.#method(#wire, #name)),
     };
     if param.required {
         quote!(let request = #attach;)

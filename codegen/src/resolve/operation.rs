@@ -2,14 +2,14 @@
 
 use indexmap::IndexMap;
 use openapiv3::{
-    MediaType, Parameter, ParameterSchemaOrContent, ReferenceOr, RequestBody, Response,
-    Schema, StatusCode,
+    MediaType, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, RequestBody,
+    Response, Schema, StatusCode,
 };
 use serde_json::Value;
 
 use super::{Resolver, quirks};
 use crate::error::{Error, Result, escape_pointer_token};
-use crate::ir::{self, Checks, Param, ParamLocation, PathSegment, PathTemplate, ResponseBody, TypeRef};
+use crate::ir::{self, Checks, Field, Param, ParamLocation, PathSegment, PathTemplate, ResponseBody, TypeKind, TypeRef};
 use crate::naming::{self, Scope};
 use crate::select::Located;
 
@@ -68,14 +68,14 @@ impl Resolver<'_> {
         for name in path.params() {
             let param = match declared.shift_remove(&(name.to_string(), ParamLocation::Path)) {
                 Some((param, at)) => self.param(&param, ParamLocation::Path, &at, scope)?,
-                None => implicit_path_param(name, scope),
+                None => vec![implicit_path_param(name, scope)],
             };
-            params.push(param);
+            params.extend(param);
         }
         declared.sort_by(|(_, a), _, (_, b), _| a.cmp(b));
         for ((_, loc), (param, at)) in declared {
             if loc != ParamLocation::Path {
-                params.push(self.param(&param, loc, &at, scope)?);
+                params.extend(self.param(&param, loc, &at, scope)?);
             }
         }
         Ok(params)
@@ -105,7 +105,9 @@ impl Resolver<'_> {
         }
     }
 
-    fn param(&mut self, param: &Parameter, location: ParamLocation, at: &str, scope: &mut Scope) -> Result<Param> {
+    /// One declared parameter as the arguments it becomes: usually one, but an object
+    /// in the query string spreads into one argument per property.
+    fn param(&mut self, param: &Parameter, location: ParamLocation, at: &str, scope: &mut Scope) -> Result<Vec<Param>> {
         let data = param.parameter_data_ref();
         let (ty, checks, schema_description) = match &data.format {
             ParameterSchemaOrContent::Schema(schema) => {
@@ -118,15 +120,32 @@ impl Resolver<'_> {
                 None => (TypeRef::String, Checks::default(), None),
             },
         };
-        Ok(Param {
+        let ty = strip_nullable(ty);
+        let required = data.required || location == ParamLocation::Path;
+        if let Some(spread) = query_spread(param) {
+            if let Some(fields) = self.struct_fields(&ty) {
+                return Ok(spread_object(&data.name, spread, fields, required, scope));
+            }
+        }
+        let text = wire_text(&ty, location, exploded(param), &self.api);
+        Ok(vec![Param {
             rust_name: scope.claim(naming::value_name(&data.name)),
             wire_name: data.name.clone(),
             location,
-            required: data.required || location == ParamLocation::Path,
-            ty: strip_nullable(ty),
-            checks,
+            required,
+            checks: if text == ty { checks } else { Checks::default() },
+            ty: text,
             description: data.description.clone().or(schema_description),
-        })
+        }])
+    }
+
+    /// The fields of a named struct, if `ty` is one.
+    fn struct_fields(&self, ty: &TypeRef) -> Option<Vec<Field>> {
+        let TypeRef::Named(name) = ty else { return None };
+        match &self.api.types.get(name)?.kind {
+            TypeKind::Struct(fields) => Some(fields.clone()),
+            _ => None,
+        }
     }
 
     fn body(&mut self, body: &ReferenceOr<RequestBody>, alias: &str, at: &str) -> Result<ir::Body> {
@@ -226,6 +245,75 @@ fn location(param: &Parameter, at: &str, resolver: &Resolver<'_>) -> Result<Opti
             });
         }
     }))
+}
+
+/// How an object-typed query parameter spreads over the query string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spread {
+    /// `style: form, explode: true` (the default): each property is its own parameter.
+    Form,
+    /// `style: deepObject`: each property is sent as `name[property]`.
+    Deep,
+}
+
+fn query_spread(param: &Parameter) -> Option<Spread> {
+    match param {
+        Parameter::Query { style: QueryStyle::DeepObject, .. } => Some(Spread::Deep),
+        Parameter::Query { style: QueryStyle::Form, .. } if exploded(param) => Some(Spread::Form),
+        _ => None,
+    }
+}
+
+/// Whether arrays and objects are exploded: OpenAPI's default is true for `form` only.
+fn exploded(param: &Parameter) -> bool {
+    let default = matches!(param, Parameter::Query { style: QueryStyle::Form, .. } | Parameter::Cookie { .. });
+    param.parameter_data_ref().explode.unwrap_or(default)
+}
+
+/// One argument per property of an object sent in the query string. The object's own
+/// requiredness applies on top of each property's.
+fn spread_object(name: &str, spread: Spread, fields: Vec<Field>, required: bool, scope: &mut Scope) -> Vec<Param> {
+    fields
+        .into_iter()
+        .map(|field| {
+            let (wire_name, rust_stem) = match spread {
+                Spread::Form => (field.wire_name.clone(), field.wire_name.clone()),
+                Spread::Deep => (format!("{name}[{}]", field.wire_name), format!("{name}_{}", field.wire_name)),
+            };
+            let ty = strip_nullable(field.ty);
+            Param {
+                rust_name: scope.claim(naming::value_name(&rust_stem)),
+                wire_name,
+                location: ParamLocation::Query,
+                required: required && field.required,
+                ty: if is_scalar(&ty) { ty } else { TypeRef::String },
+                checks: Checks::default(),
+                description: field.description,
+            }
+        })
+        .collect()
+}
+
+/// The type a parameter is passed as. Parameters travel as text: scalars and enums
+/// print themselves, exploded query arrays of them repeat the parameter, and anything
+/// else (no `type`, a `oneOf` of string and integer, a nested object, a comma-joined
+/// array) is taken as the text to send, which is what the document's prose describes.
+fn wire_text(ty: &TypeRef, location: ParamLocation, exploded: bool, api: &ir::Api) -> TypeRef {
+    let scalar = |ty: &TypeRef| is_scalar(ty) || is_enum(ty, api);
+    match ty {
+        ty if scalar(ty) => ty.clone(),
+        TypeRef::Array(item) if location == ParamLocation::Query && exploded && scalar(item) => ty.clone(),
+        _ => TypeRef::String,
+    }
+}
+
+fn is_scalar(ty: &TypeRef) -> bool {
+    matches!(ty, TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean)
+}
+
+fn is_enum(ty: &TypeRef, api: &ir::Api) -> bool {
+    let TypeRef::Named(name) = ty else { return false };
+    matches!(api.types.get(name).map(|d| &d.kind), Some(TypeKind::Enum(_)))
 }
 
 /// A template placeholder the document forgot to declare: a required string.

@@ -20,12 +20,15 @@ fn client(server: &MockServer) -> Client {
 #[tokio::test]
 async fn bulk_delete_sends_the_keys_and_parses_the_result() {
     let server = MockServer::start().await;
-    server.push(Reply::success(json!({"successful_key_count": 2, "unsuccessful_keys": ["b/2"]})));
+    server.push(Reply::success(
+        json!({"successful_key_count": 2, "unsuccessful_keys": ["b/2"]}),
+    ));
     let keys = ["a 1".to_owned(), "b/2".to_owned()];
 
-    let answer = namespace_delete_multiple_key_value_pairs(&client(&server), ACCOUNT, NAMESPACE, &keys)
-        .await
-        .expect("the mock answers 200");
+    let answer =
+        namespace_delete_multiple_key_value_pairs(&client(&server), ACCOUNT, NAMESPACE, &keys)
+            .await
+            .expect("the mock answers 200");
 
     let request = server.last_request().expect("one request");
     assert_eq!(server.request_count(), 1);
@@ -44,11 +47,17 @@ async fn bulk_delete_sends_the_keys_and_parses_the_result() {
 
 #[tokio::test]
 async fn a_refused_token_is_a_typed_auth_error() {
-    let server = MockServer::with_replies([Reply::api_error(403, 10000, "Authentication error")]).await;
+    let server =
+        MockServer::with_replies([Reply::api_error(403, 10000, "Authentication error")]).await;
 
-    let err = namespace_delete_multiple_key_value_pairs(&client(&server), ACCOUNT, NAMESPACE, &["k".to_owned()])
-        .await
-        .expect_err("the mock answers 403");
+    let err = namespace_delete_multiple_key_value_pairs(
+        &client(&server),
+        ACCOUNT,
+        NAMESPACE,
+        &["k".to_owned()],
+    )
+    .await
+    .expect_err("the mock answers 403");
 
     assert_eq!(err.kind(), ErrorKind::Auth);
     let api = err.api_error().expect("the envelope is kept");

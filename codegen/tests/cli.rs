@@ -1,0 +1,109 @@
+//! CLI layer: the `cfgen` binary's exit codes, `--check`, `--help`, and that bad input
+//! writes nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn cfgen(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cfgen")).args(args).current_dir(cwd).output().expect("run cfgen")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A scratch directory holding a spec, unique per test.
+fn scratch(name: &str, spec: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cfgen-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("spec.yaml"), spec).unwrap();
+    dir
+}
+
+const SPEC: &str = r##"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /things/{id}:
+    post:
+      operationId: make-thing
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      requestBody:
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/thing'}
+      responses:
+        '200': {description: ok}
+components:
+  schemas:
+    thing: {type: object, properties: {name: {type: string}}}
+"##;
+
+#[test]
+fn generate_writes_then_check_reports_fresh_and_stale() {
+    let dir = scratch("check", SPEC);
+    let args = ["generate", "--spec", "spec.yaml", "--out", "out", "--operation", "make-thing"];
+    let out = cfgen(&args, &dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let target = dir.join("out/src/generated.rs");
+    let code = std::fs::read_to_string(&target).unwrap();
+    assert!(code.contains("pub async fn make_thing("), "{code}");
+
+    let check = [&args[..], &["--check"]].concat();
+    let out = cfgen(&check, &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    std::fs::write(&target, "// edited by hand\n").unwrap();
+    let out = cfgen(&check, &dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("stale: out/src/generated.rs"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "// edited by hand\n", "--check wrote");
+}
+
+/// Each kind of bad input: exit 2, one error naming the file and where, nothing written.
+#[test]
+fn bad_input_fails_cleanly_and_writes_nothing() {
+    let cases: &[(&str, &str, &[&str], &str)] = &[
+        ("syntax", "openapi: [", &[], "spec.yaml: syntax error: "),
+        ("swagger", "swagger: '2.0'\n", &[], "spec.yaml: Swagger 2.0 documents are not supported"),
+        ("v31", "openapi: 3.1.0\npaths: {}\n", &[], "spec.yaml: OpenAPI 3.1.0 is not supported"),
+        ("unknown-op", SPEC, &["--operation", "make-thingy"], "no operation with operationId `make-thingy`; did you mean make-thing?"),
+        (
+            "dangling",
+            &SPEC.replace("#/components/schemas/thing", "#/components/schemas/nope"),
+            &["--operation", "make-thing"],
+            "spec.yaml: #/paths/~1things~1{id}/post/requestBody/content/application~1json/schema: `$ref` target `#/components/schemas/nope` does not exist",
+        ),
+        ("missing", SPEC, &["--overlay", "does-not-exist.yaml"], "does-not-exist.yaml: No such file"),
+    ];
+    for (name, spec, extra, want) in cases {
+        let dir = scratch(name, spec);
+        let mut args = vec!["generate", "--spec", "spec.yaml", "--out", "out"];
+        args.extend_from_slice(extra);
+        let out = cfgen(&args, &dir);
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
+        assert!(stderr(&out).contains(want), "{name}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{name}");
+        assert!(!dir.join("out").exists(), "{name}: bad input created output");
+    }
+}
+
+#[test]
+fn help_documents_the_contract() {
+    let out = cfgen(&["generate", "--help"], Path::new("."));
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in ["--spec", "--out", "--operation", "--tag", "--all", "--overlay", "--strict", "--check", "--strip-prefix"] {
+        assert!(help.contains(flag), "--help lacks {flag}");
+    }
+    assert!(help.contains("1 when --check finds stale files"), "{help}");
+}
+
+#[test]
+fn defaults_regenerate_the_committed_crate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let out = cfgen(&["generate", "--check"], root);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("fresh: generated/src/generated.rs"), "{}", stderr(&out));
+}

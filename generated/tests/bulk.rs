@@ -1,0 +1,365 @@
+//! Behaviour tests of the bulk-delete layer against the testkit mock server:
+//! every key is accounted for, whatever faults the server injects.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cfgen_runtime::{Client, ErrorKind, ManualTimer, RetryPolicy};
+use cloudflare_kv::bulk::{BulkDelete, BulkDeleteReport, BulkError, Dedup, KeyError};
+use futures::StreamExt;
+use serde_json::json;
+use testkit::{MockServer, RecordedRequest, Reply};
+
+const ACCOUNT: &str = "0123456789abcdef0123456789abcdef";
+const NAMESPACE: &str = "fedcba9876543210fedcba9876543210";
+
+fn client(server: &MockServer, timer: &ManualTimer, attempts: u32) -> Client {
+    Client::builder()
+        .api_token("test-token")
+        .base_url(server.url())
+        .retry_policy(RetryPolicy::default().with_max_attempts(attempts))
+        .request_timeout(Duration::from_millis(300))
+        .timer(timer.clone())
+        .build()
+        .expect("test client")
+}
+
+fn keys(prefix: &str, n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("{prefix}{i}")).collect()
+}
+
+fn body(request: &RecordedRequest) -> Vec<String> {
+    serde_json::from_slice(&request.body).expect("bulk-delete body is a JSON array of strings")
+}
+
+/// The answer Cloudflare gives when every key of the request was deleted.
+fn deleted_all(request: &RecordedRequest) -> Reply {
+    let count = body(request).len();
+    Reply::success(json!({"successful_key_count": count, "unsuccessful_keys": []}))
+}
+
+/// Every key the server received in a request it answered with success, per
+/// key the number of such requests.
+fn keys_received(server: &MockServer) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for request in server.requests() {
+        for key in body(&request) {
+            *counts.entry(key).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+fn assert_accounted(report: &BulkDeleteReport) {
+    let settled = report.deleted + report.failed.len() as u64 + report.duplicates;
+    assert_eq!(report.requested, settled, "{report:#?}");
+}
+
+#[tokio::test]
+async fn deletes_any_number_of_keys_in_chunks_of_at_most_the_limit() {
+    let server = MockServer::with_handler(deleted_all).await;
+    let timer = ManualTimer::new();
+    let client = client(&server, &timer, 1);
+    let input = keys("k", 25_000);
+    let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE).run(input.clone()).await.unwrap();
+    assert_eq!((report.requested, report.deleted, report.requests), (25_000, 25_000, 3));
+    assert!(report.is_complete() && report.count_mismatches.is_empty());
+    let sizes: BTreeSet<usize> = server.requests().iter().map(|r| body(r).len()).collect();
+    assert_eq!(sizes, BTreeSet::from([5_000, 10_000]));
+    let received = keys_received(&server);
+    assert_eq!(received.len(), 25_000);
+    assert!(received.values().all(|&n| n == 1));
+    let path = server.requests()[0].path.clone();
+    assert_eq!(path, format!("/accounts/{ACCOUNT}/storage/kv/namespaces/{NAMESPACE}/bulk/delete"));
+}
+
+/// Tracks, per chunk (named by its first key), how many requests came in, and
+/// answers the first with a fault.
+fn first_attempt_fails(faults: Vec<Reply>) -> impl Fn(&RecordedRequest) -> Reply + Send + Sync {
+    let seen: Mutex<HashMap<String, usize>> = Mutex::default();
+    move |request| {
+        let first = body(request).first().cloned().unwrap_or_default();
+        let index: usize = first.trim_start_matches('k').parse().unwrap_or(0) / 100;
+        let mut seen = seen.lock().unwrap();
+        let attempt = seen.entry(first).or_insert(0);
+        *attempt += 1;
+        match faults.get(index) {
+            Some(fault) if *attempt == 1 => fault.clone(),
+            _ => deleted_all(request),
+        }
+    }
+}
+
+#[tokio::test]
+async fn transient_faults_are_retried_and_every_key_is_deleted_once_confirmed() {
+    let faults = vec![
+        Reply::drop_connection(),
+        Reply::api_error(429, 10000, "rate limited").with_header("retry-after", "7"),
+        Reply::api_error(500, 10001, "internal error"),
+        Reply::html(502, "<html><body>502 Bad Gateway</body></html>"),
+        deleted_all_later().with_delay(Duration::from_secs(5)),
+    ];
+    let server = MockServer::with_handler(first_attempt_fails(faults)).await;
+    let timer = ManualTimer::new();
+    let client = client(&server, &timer, 3);
+    let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
+        .chunk_size(100)
+        .concurrency(3)
+        .timer(timer.clone())
+        .run(keys("k", 600))
+        .await
+        .unwrap();
+    assert_eq!((report.deleted, report.failed.len()), (600, 0), "{:#?}", report.failed);
+    // Six chunks; the client retried the five faulty first attempts.
+    assert_eq!((report.requests, server.request_count()), (6, 11));
+    assert!(timer.sleeps().contains(&Duration::from_secs(7)), "{:?}", timer.sleeps());
+    assert_accounted(&report);
+}
+
+/// A success answer for a reply that is cloned before its request is known;
+/// only its delay matters (the timeout fires first).
+fn deleted_all_later() -> Reply {
+    Reply::success(json!({"successful_key_count": 100, "unsuccessful_keys": []}))
+}
+
+#[tokio::test]
+async fn unsuccessful_keys_are_re_sent_until_the_budget_runs_out() {
+    let server = MockServer::with_handler(|request| {
+        let sent = body(request);
+        let unsuccessful: Vec<&String> = sent
+            .iter()
+            .filter(|k| k.as_str() == "k-stuck" || (k.as_str() == "k7" && request.index == 0))
+            .collect();
+        let count = sent.len() - unsuccessful.len();
+        Reply::success(json!({"successful_key_count": count, "unsuccessful_keys": unsuccessful}))
+    })
+    .await;
+    let timer = ManualTimer::new();
+    let client = client(&server, &timer, 1);
+    let mut input = keys("k", 10);
+    input.push("k-stuck".to_owned());
+    let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
+        .resends(2)
+        .timer(timer.clone())
+        .run(input)
+        .await
+        .unwrap();
+    assert_eq!(report.deleted, 10);
+    assert_eq!(report.failed.len(), 1);
+    assert_eq!(report.failed[0].key, "k-stuck");
+    assert!(matches!(report.failed[0].error, KeyError::Unsuccessful { attempts: 3 }));
+    assert_eq!(report.failed[0].error.to_string(), "listed in `unsuccessful_keys` by all 3 answers");
+    // Re-sends carry only the keys still unsuccessful.
+    let bodies: Vec<Vec<String>> = server.requests().iter().map(body).collect();
+    assert_eq!(bodies[1], ["k7", "k-stuck"]);
+    assert_eq!(bodies[2], ["k-stuck"]);
+    // The client's default base delay (500 ms), doubled for the second re-send.
+    assert_eq!(timer.sleeps(), [Duration::from_millis(500), Duration::from_secs(1)]);
+    assert!(report.count_mismatches.is_empty());
+}
+
+#[tokio::test]
+async fn invalid_keys_are_reported_and_never_sent() {
+    let server = MockServer::with_handler(deleted_all).await;
+    let timer = ManualTimer::new();
+    let client = client(&server, &timer, 1);
+    let long = "x".repeat(513);
+    let input = vec!["a".to_owned(), String::new(), long.clone(), "b".to_owned()];
+    let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE).run(input).await.unwrap();
+    assert_eq!((report.requested, report.deleted, report.requests), (4, 2, 1));
+    let failed: Vec<(String, String)> = report
+        .failed
+        .iter()
+        .map(|f| (f.key.clone(), f.error.to_string()))
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            (String::new(), "invalid input `keys[1]`: must not be empty".to_owned()),
+            (long, "invalid input `keys[2]`: must be at most 512 bytes long, got 513".to_owned()),
+        ]
+    );
+    assert!(report.failed.iter().all(|f| f.error.kind() == ErrorKind::InvalidInput));
+    assert_eq!(body(&server.requests()[0]), ["a", "b"]);
+}
+
+#[tokio::test]
+async fn auth_errors_are_not_retried_and_stop_the_run() {
+    let server = MockServer::with_handler(|_| Reply::api_error(403, 10000, "Authentication error")).await;
+    let timer = ManualTimer::new();
+    let client = client(&server, &timer, 5);
+    let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
+        .chunk_size(10)
+        .concurrency(1)
+        .run(keys("k", 35))
+        .await
+        .unwrap();
+    assert_eq!(server.request_count(), 1, "no retry, no further chunk");
+    assert_eq!((report.deleted, report.failed.len()), (0, 35));
+    assert!(report.failed.iter().all(|f| f.error.kind() == ErrorKind::Auth));
+    assert!(matches!(report.failed[0].error, KeyError::Request(_)));
+    assert!(matches!(report.failed[34].error, KeyError::Skipped(_)));
+    assert!(report.failed[34].error.to_string().starts_with("not sent after an earlier request failed: "));
+    assert!(timer.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn a_refused_chunk_fails_alone_without_retries() {
+    let server = MockServer::with_handler(|request| {
+        if body(request).contains(&"k3".to_owned()) {
+            Reply::api_error(400, 10021, "invalid key name")
+        } else {
+            deleted_all(request)
+        }
+    })
+    .await;
+    let timer = ManualTimer::new();
+    let client = client(&server, &timer, 5);
+    let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
+        .chunk_size(2)
+        .concurrency(1)
+        .run(keys("k", 6))
+        .await
+        .unwrap();
+    assert_eq!(server.request_count(), 3);
+    let failed: Vec<&str> = report.failed.iter().map(|f| f.key.as_str()).collect();
+    assert_eq!(failed, ["k2", "k3"]);
+    let error = report.failed[0].error.request_error().unwrap();
+    assert_eq!((error.kind(), error.attempts()), (ErrorKind::Client, 1));
+    assert_eq!(report.deleted, 4);
+}
+
+#[tokio::test]
+async fn server_errors_fail_the_chunk_after_the_clients_attempts() {
+    let server = MockServer::with_handler(|_| Reply::api_error(503, 10013, "service unavailable")).await;
+    let timer = ManualTimer::new();
+    let client = client(&server, &timer, 3);
+    let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE).run(keys("k", 5)).await.unwrap();
+    assert_eq!(server.request_count(), 3);
+    assert_eq!(report.failed.len(), 5);
+    let error = report.failed[4].error.request_error().unwrap();
+    assert_eq!((error.kind(), error.attempts()), (ErrorKind::Server, 3));
+    assert_accounted(&report);
+}
+
+#[tokio::test]
+async fn old_answer_shapes_confirm_the_chunk_and_count_disagreements_are_kept() {
+    let server = MockServer::with_replies([
+        Reply::success(serde_json::Value::Null),
+        Reply::json(200, json!({"success": true, "errors": [], "messages": []})),
+        Reply::success(json!({"successful_key_count": 5, "unsuccessful_keys": ["not-sent"]})),
+    ])
+    .await;
+    let timer = ManualTimer::new();
+    let client = client(&server, &timer, 1);
+    let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
+        .chunk_size(2)
+        .concurrency(1)
+        .run(keys("k", 6))
+        .await
+        .unwrap();
+    assert_eq!((report.deleted, report.failed.len()), (6, 0));
+    assert_eq!(report.count_mismatches.len(), 1);
+    let mismatch = &report.count_mismatches[0];
+    assert_eq!((mismatch.sent, mismatch.unsuccessful, mismatch.unknown_unsuccessful), (2, 0, 1));
+    assert_eq!(mismatch.successful_key_count, Some(5.0));
+}
+
+#[tokio::test]
+async fn repeats_are_counted_once_and_never_sent_twice_in_a_request() {
+    let server = MockServer::with_handler(deleted_all).await;
+    let timer = ManualTimer::new();
+    let client = client(&server, &timer, 1);
+    let input: Vec<String> = ["a", "b", "a", "c", "a", "b"].map(String::from).to_vec();
+    let per_chunk = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
+        .chunk_size(3)
+        .concurrency(1)
+        .run(input.clone())
+        .await
+        .unwrap();
+    // Chunks [a, b, c] (one repeat of a) and [a, b].
+    assert_eq!((per_chunk.deleted, per_chunk.duplicates, per_chunk.distinct()), (5, 1, 5));
+    let whole_run = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
+        .chunk_size(3)
+        .dedup(Dedup::WholeRun)
+        .run(input)
+        .await
+        .unwrap();
+    assert_eq!((whole_run.deleted, whole_run.duplicates, whole_run.distinct()), (3, 3, 3));
+    for request in server.requests() {
+        let sent = body(&request);
+        assert_eq!(sent.iter().collect::<BTreeSet<_>>().len(), sent.len(), "{sent:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_stream_is_read_no_further_ahead_than_the_chunks_in_flight() {
+    let server = MockServer::with_handler(deleted_all).await;
+    let timer = ManualTimer::new();
+    let client = client(&server, &timer, 1);
+    let pulled = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&pulled);
+    let stream = futures::stream::iter(0..20_000).map(move |i| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        format!("k{i}")
+    });
+    let (chunk_size, concurrency) = (500, 3);
+    let mut seen = Vec::new();
+    let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
+        .chunk_size(chunk_size)
+        .concurrency(concurrency)
+        .on_progress(|p| seen.push((pulled.load(Ordering::SeqCst), p)))
+        .run_stream(stream)
+        .await
+        .unwrap();
+    assert_eq!(report.deleted, 20_000);
+    assert_eq!(seen.len(), 40);
+    let bound = ((concurrency + 1) * chunk_size) as u64;
+    for (pulled, progress) in &seen {
+        assert!(pulled - progress.done <= bound, "{pulled} read, {} done", progress.done);
+        // The stream's exact size hint gives the total.
+        assert_eq!(progress.total, Some(20_000));
+    }
+    assert!(seen.windows(2).all(|w| w[0].1.done < w[1].1.done));
+    assert_eq!(seen.last().unwrap().1.done, 20_000);
+}
+
+#[tokio::test]
+async fn plans_without_sending() {
+    let server = MockServer::start().await;
+    let timer = ManualTimer::new();
+    let client = client(&server, &timer, 1);
+    let mut input = keys("k", 25_000);
+    input.extend([String::new(), "k1".to_owned()]);
+    let plan = BulkDelete::new(&client, ACCOUNT, NAMESPACE).plan(input).await.unwrap();
+    assert_eq!(plan.chunks, [10_000, 10_000, 5_000]);
+    assert_eq!((plan.requested, plan.to_send(), plan.duplicates, plan.invalid.len()), (25_002, 25_000, 0, 1));
+    assert_eq!(server.request_count(), 0);
+}
+
+#[tokio::test]
+async fn settings_out_of_range_are_refused() {
+    let server = MockServer::start().await;
+    let timer = ManualTimer::new();
+    let client = client(&server, &timer, 1);
+    let bulk = || BulkDelete::new(&client, ACCOUNT, NAMESPACE);
+    let error = bulk().chunk_size(10_001).run(keys("k", 1)).await.unwrap_err();
+    assert_eq!(error, BulkError::ChunkSize(10_001));
+    assert_eq!(
+        error.to_string(),
+        "bulk delete: chunk size must be between 1 and 10000, got 10001"
+    );
+    assert_eq!(bulk().chunk_size(0).run(keys("k", 1)).await.unwrap_err(), BulkError::ChunkSize(0));
+    assert_eq!(bulk().concurrency(0).run(keys("k", 1)).await.unwrap_err(), BulkError::Concurrency);
+    assert_eq!(server.request_count(), 0);
+}
+
+#[test]
+fn the_run_future_can_be_spawned_on_a_multi_threaded_runtime() {
+    fn assert_send<T: Send>(_: &T) {}
+    let client = Client::builder().api_token("t").build().unwrap();
+    let future = BulkDelete::new(&client, ACCOUNT, NAMESPACE).run(keys("k", 1));
+    assert_send(&future);
+}
