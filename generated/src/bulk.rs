@@ -204,12 +204,11 @@ impl<'a> BulkDelete<'a> {
         self.check()?;
         let total = self.total.or_else(|| exact(keys.size_hint()));
         let mut progress = self.progress.take();
-        let stop = OnceLock::new();
-        let target = &self.target(&stop);
+        let target = self.target();
         let batches = input::batches(keys, self.chunk_size, self.dedup);
         let mut outcomes = pin!(
             batches
-                .map(move |batch| send::settle(target, batch))
+                .map(move |batch| send::settle(target.clone(), batch))
                 .buffer_unordered(self.concurrency)
         );
         let mut report = BulkDeleteReport::default();
@@ -256,14 +255,14 @@ impl<'a> BulkDelete<'a> {
         Ok(())
     }
 
-    fn target<'s>(&'s self, stop: &'s OnceLock<Arc<cfgen_runtime::Error>>) -> send::Target<'s> {
+    fn target(&self) -> send::Target {
         send::Target {
-            client: self.client,
-            account_id: self.account_id,
-            namespace_id: self.namespace_id,
+            client: self.client.clone(),
+            account_id: self.account_id.into(),
+            namespace_id: self.namespace_id.into(),
             resends: self.resends,
-            timer: self.timer.as_ref(),
-            stop,
+            timer: Arc::clone(&self.timer),
+            stop: Arc::new(OnceLock::new()),
         }
     }
 }

@@ -333,9 +333,17 @@ async fn plans_without_sending() {
     let client = client(&server, &timer, 1);
     let mut input = keys("k", 25_000);
     input.extend([String::new(), "k1".to_owned()]);
-    let plan = BulkDelete::new(&client, ACCOUNT, NAMESPACE).plan(input).await.unwrap();
-    assert_eq!(plan.chunks, [10_000, 10_000, 5_000]);
-    assert_eq!((plan.requested, plan.to_send(), plan.duplicates, plan.invalid.len()), (25_002, 25_000, 0, 1));
+    let plan = BulkDelete::new(&client, ACCOUNT, NAMESPACE).plan(input.clone()).await.unwrap();
+    // The repeat of `k1` falls in another chunk, so by default it is sent again.
+    assert_eq!(plan.chunks, [10_000, 10_000, 5_001]);
+    assert_eq!((plan.requested, plan.to_send(), plan.duplicates, plan.invalid.len()), (25_002, 25_001, 0, 1));
+    let whole_run = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
+        .dedup(Dedup::WholeRun)
+        .plan(input)
+        .await
+        .unwrap();
+    assert_eq!(whole_run.chunks, [10_000, 10_000, 5_000]);
+    assert_eq!(whole_run.duplicates, 1);
     assert_eq!(server.request_count(), 0);
 }
 

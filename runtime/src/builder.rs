@@ -74,9 +74,12 @@ impl ClientBuilder {
     pub fn from_env_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let credentials = Credentials::from_env_vars(&lookup)?;
         let mut builder = Self::new().credentials(credentials);
-        let base_url = lookup(BASE_URL_VAR).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let base_url = lookup(BASE_URL_VAR)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
         if let Some(base_url) = base_url {
-            parse_base_url(&base_url).map_err(|reason| Error::config(format!("{BASE_URL_VAR}: {reason}")))?;
+            parse_base_url(&base_url)
+                .map_err(|reason| Error::config(format!("{BASE_URL_VAR}: {reason}")))?;
             builder = builder.base_url(base_url);
         }
         Ok(builder)
@@ -200,7 +203,9 @@ pub(crate) fn parse_base_url(raw: &str) -> Result<Url, String> {
         return Err(format!("base url `{raw}` must use http or https"));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(format!("base url `{raw}` must not have a query or fragment"));
+        return Err(format!(
+            "base url `{raw}` must not have a query or fragment"
+        ));
     }
     let path = url.path().trim_end_matches('/').to_owned();
     url.set_path(&path);
@@ -214,11 +219,20 @@ mod tests {
     #[test]
     fn base_urls_are_normalised_and_checked() {
         let ok = |raw| parse_base_url(raw).unwrap().to_string();
-        assert_eq!(ok("https://api.cloudflare.com/client/v4/"), "https://api.cloudflare.com/client/v4");
+        assert_eq!(
+            ok("https://api.cloudflare.com/client/v4/"),
+            "https://api.cloudflare.com/client/v4"
+        );
         assert_eq!(ok("http://127.0.0.1:8080"), "http://127.0.0.1:8080/");
         let err = |raw| parse_base_url(raw).unwrap_err();
-        assert_eq!(err("ftp://x/"), "base url `ftp://x/` must use http or https");
-        assert_eq!(err("https://x/v4?a=1"), "base url `https://x/v4?a=1` must not have a query or fragment");
+        assert_eq!(
+            err("ftp://x/"),
+            "base url `ftp://x/` must use http or https"
+        );
+        assert_eq!(
+            err("https://x/v4?a=1"),
+            "base url `https://x/v4?a=1` must not have a query or fragment"
+        );
         assert_eq!(
             err("https://user:hunter2@x/"),
             "base url must not contain a user name or password"

@@ -1,6 +1,7 @@
 //! The client: sends [`Request`]s with authentication, retries, the
 //! client-side rate limit and tracing, and turns answers into results.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -65,12 +66,14 @@ struct Prepared {
     url: Url,
     headers: HeaderMap,
     body: Option<Bytes>,
-    operation: std::borrow::Cow<'static, str>,
+    operation: Cow<'static, str>,
     expect: Expect,
 }
 
-/// One attempt, boxed so that its `Send`-ness is proven where it is made.
-type AttemptFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Answer, Error>> + Send>>;
+/// An attempt or the retry loop, boxed so that `Send` is proven where the
+/// future is made.
+type AttemptFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Answer, Error>> + Send>>;
 
 /// A successful answer.
 struct Answer {
@@ -92,7 +95,9 @@ impl Client {
     }
 
     pub(crate) fn from_inner(inner: Inner) -> Client {
-        Client { inner: Arc::new(inner) }
+        Client {
+            inner: Arc::new(inner),
+        }
     }
 
     /// The base URL request paths are appended to.
@@ -151,12 +156,12 @@ impl Client {
         self.send_with_retries(prepared).instrument(span).await
     }
 
-    /// Runs the attempts. The closures own their captures and each attempt
-    /// is boxed as a `Send` future: borrows inside the retry future trip a
-    /// rustc limitation (auto traits over higher-ranked lifetimes in async
-    /// state) that makes the `send` future lose `Send`, which callers need
-    /// for `tokio::spawn`. One allocation per attempt is nothing next to an
-    /// HTTP round trip.
+    /// Runs the attempts. The closures own their captures, and each attempt
+    /// and the retry loop are boxed as `Send` futures: without that, rustc
+    /// cannot prove the `send` future `Send` (auto traits over higher-ranked
+    /// lifetimes held across an await), and callers need `Send` for
+    /// `tokio::spawn`. A test in `tests/behaviour/requests.rs` pins this. Two
+    /// allocations per request are nothing next to an HTTP round trip.
     async fn send_with_retries(&self, prepared: Prepared) -> Result<Answer, Error> {
         let prepared = Arc::new(prepared);
         let attempts = Arc::new(AtomicU32::new(0));
@@ -165,29 +170,32 @@ impl Client {
             move || {
                 let number = attempts.fetch_add(1, Ordering::Relaxed) + 1;
                 let (client, prepared) = (client.clone(), Arc::clone(&prepared));
-                let future: AttemptFuture = Box::pin(async move { client.attempt(&prepared, number).await });
+                let future: AttemptFuture =
+                    Box::pin(async move { client.attempt(&prepared, number).await });
                 future
             }
         };
         let policy = self.inner.retry_policy.clone();
         let timer = Arc::clone(&self.inner.timer);
         let notify_attempts = Arc::clone(&attempts);
-        let result = attempt
-            .retry(policy.backoff())
-            .sleep(move |delay| timer.sleep(delay))
-            .when(Error::is_retryable)
-            .adjust(move |error: &Error, backoff| policy.next_delay(error, backoff))
-            .notify(move |error: &Error, delay: Duration| {
-                tracing::warn!(
-                    attempt = notify_attempts.load(Ordering::Relaxed),
-                    delay_ms = delay.as_millis() as u64,
-                    %error,
-                    "retrying",
-                );
-            })
-            .await;
+        let retrying: AttemptFuture = Box::pin(
+            attempt
+                .retry(policy.backoff())
+                .sleep(move |delay| timer.sleep(delay))
+                .when(Error::is_retryable)
+                .adjust(move |error: &Error, backoff| policy.next_delay(error, backoff))
+                .notify(move |error: &Error, delay: Duration| {
+                    tracing::info!(
+                        attempt = notify_attempts.load(Ordering::Relaxed),
+                        delay_ms = delay.as_millis() as u64,
+                        %error,
+                        "retrying",
+                    );
+                }),
+        );
+        let result = retrying.await;
         if let Err(error) = &result {
-            tracing::warn!(attempts = attempts.load(Ordering::Relaxed), %error, "request failed");
+            tracing::debug!(attempts = attempts.load(Ordering::Relaxed), %error, "request failed");
         }
         result
     }
@@ -216,7 +224,12 @@ impl Client {
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(transport)?;
-        tracing::debug!(attempt = number, status = status.as_u16(), bytes = body.len(), "answer received");
+        tracing::debug!(
+            attempt = number,
+            status = status.as_u16(),
+            bytes = body.len(),
+            "answer received"
+        );
         self.check_answer(prepared, number, status, &headers, body)
     }
 
@@ -251,8 +264,9 @@ impl Client {
             headers.append(name, value);
         }
         if let Some(body) = request.body_parts() {
-            let content_type = HeaderValue::from_str(&body.content_type)
-                .map_err(|_| Error::invalid_input("content type", "is not a valid HTTP header value"))?;
+            let content_type = HeaderValue::from_str(&body.content_type).map_err(|_| {
+                Error::invalid_input("content type", "is not a valid HTTP header value")
+            })?;
             headers.insert(CONTENT_TYPE, content_type);
         }
         if expect == Expect::Json {
@@ -298,8 +312,9 @@ impl Client {
 fn header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), Error> {
     let header_name = HeaderName::from_bytes(name.as_bytes())
         .map_err(|_| Error::invalid_input(name, "is not a valid HTTP header name"))?;
-    let header_value = HeaderValue::from_str(value)
-        .map_err(|_| Error::invalid_input(name, "contains characters not allowed in an HTTP header"))?;
+    let header_value = HeaderValue::from_str(value).map_err(|_| {
+        Error::invalid_input(name, "contains characters not allowed in an HTTP header")
+    })?;
     Ok((header_name, header_value))
 }
 
@@ -335,26 +350,5 @@ impl fmt::Debug for Client {
             .field("rate_limit", &inner.rate_limit)
             .field("timer", &inner.timer)
             .finish_non_exhaustive()
-    }
-}
-
-
-
-#[cfg(test)]
-mod send_probe {
-    use super::*;
-    fn assert_send<T: Send>(_: T) {}
-    fn mk() -> AttemptFuture { Box::pin(async { Err(Error::config("x")) }) }
-    #[allow(dead_code)]
-    fn probe(timer: Arc<dyn Timer>, policy: RetryPolicy) {
-        let t = timer.clone();
-        assert_send(mk.retry(policy.backoff()).sleep(move |d| t.sleep(d)));
-        let t = timer.clone();
-        assert_send(mk.retry(policy.backoff()).sleep(move |d| t.sleep(d)).when(Error::is_retryable));
-        let t = timer.clone();
-        let p = policy.clone();
-        assert_send(mk.retry(policy.backoff()).sleep(move |d| t.sleep(d)).adjust(move |e: &Error, b| p.next_delay(e, b)));
-        let t = timer.clone();
-        assert_send(mk.retry(policy.backoff()).sleep(move |d| t.sleep(d)).notify(move |e: &Error, d: Duration| { tracing::warn!(delay_ms = d.as_millis() as u64, %e, "retrying"); }));
     }
 }

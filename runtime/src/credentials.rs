@@ -82,8 +82,12 @@ impl Credentials {
         }
         match (var(EMAIL_VAR), var(API_KEY_VAR)) {
             (Some(email), Some(key)) => Ok(Self::api_key(email, key)),
-            (Some(_), None) => Err(Error::config(format!("{EMAIL_VAR} is set but {API_KEY_VAR} is not"))),
-            (None, Some(_)) => Err(Error::config(format!("{API_KEY_VAR} is set but {EMAIL_VAR} is not"))),
+            (Some(_), None) => Err(Error::config(format!(
+                "{EMAIL_VAR} is set but {API_KEY_VAR} is not"
+            ))),
+            (None, Some(_)) => Err(Error::config(format!(
+                "{API_KEY_VAR} is set but {EMAIL_VAR} is not"
+            ))),
             (None, None) => Err(Error::config(format!(
                 "no Cloudflare credentials: set {API_TOKEN_VAR}, or {EMAIL_VAR} and {API_KEY_VAR}"
             ))),
@@ -103,7 +107,10 @@ impl Credentials {
                 headers.insert(X_AUTH_KEY, sensitive(key.expose_secret(), "the API key")?);
             }
             Kind::UserServiceKey(key) => {
-                headers.insert(X_AUTH_USER_SERVICE_KEY, sensitive(key.expose_secret(), "the service key")?);
+                headers.insert(
+                    X_AUTH_USER_SERVICE_KEY,
+                    sensitive(key.expose_secret(), "the service key")?,
+                );
             }
         }
         Ok(headers)
@@ -114,8 +121,11 @@ impl Credentials {
 /// HTTP/2 header compression leave it alone. The error never includes the
 /// value.
 fn sensitive(value: &str, what: &str) -> Result<HeaderValue, Error> {
-    let mut header = HeaderValue::from_str(value)
-        .map_err(|_| Error::config(format!("{what} contains characters not allowed in an HTTP header")))?;
+    let mut header = HeaderValue::from_str(value).map_err(|_| {
+        Error::config(format!(
+            "{what} contains characters not allowed in an HTTP header"
+        ))
+    })?;
     header.set_sensitive(true);
     Ok(header)
 }
@@ -124,7 +134,10 @@ impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             Kind::ApiToken(_) => f.write_str("Credentials::ApiToken(<redacted>)"),
-            Kind::ApiKey { email, .. } => write!(f, "Credentials::ApiKey {{ email: {email:?}, key: <redacted> }}"),
+            Kind::ApiKey { email, .. } => write!(
+                f,
+                "Credentials::ApiKey {{ email: {email:?}, key: <redacted> }}"
+            ),
             Kind::UserServiceKey(_) => f.write_str("Credentials::UserServiceKey(<redacted>)"),
         }
     }
@@ -135,7 +148,12 @@ mod tests {
     use super::*;
 
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
     }
 
     fn header(credentials: &Credentials, name: &str) -> Option<String> {
@@ -145,24 +163,45 @@ mod tests {
 
     #[test]
     fn token_wins_over_email_and_key() {
-        let lookup = env(&[(API_TOKEN_VAR, " tok-123\n"), (EMAIL_VAR, "a@b.c"), (API_KEY_VAR, "k")]);
+        let lookup = env(&[
+            (API_TOKEN_VAR, " tok-123\n"),
+            (EMAIL_VAR, "a@b.c"),
+            (API_KEY_VAR, "k"),
+        ]);
         let credentials = Credentials::from_env_vars(lookup).unwrap();
-        assert_eq!(header(&credentials, "authorization").as_deref(), Some("Bearer tok-123"));
+        assert_eq!(
+            header(&credentials, "authorization").as_deref(),
+            Some("Bearer tok-123")
+        );
         assert_eq!(header(&credentials, "x-auth-key"), None);
     }
 
     #[test]
     fn email_and_key_together() {
-        let lookup = env(&[(API_TOKEN_VAR, ""), (EMAIL_VAR, "a@b.c"), (API_KEY_VAR, "key-456")]);
+        let lookup = env(&[
+            (API_TOKEN_VAR, ""),
+            (EMAIL_VAR, "a@b.c"),
+            (API_KEY_VAR, "key-456"),
+        ]);
         let credentials = Credentials::from_env_vars(lookup).unwrap();
-        assert_eq!(header(&credentials, "x-auth-email").as_deref(), Some("a@b.c"));
-        assert_eq!(header(&credentials, "x-auth-key").as_deref(), Some("key-456"));
+        assert_eq!(
+            header(&credentials, "x-auth-email").as_deref(),
+            Some("a@b.c")
+        );
+        assert_eq!(
+            header(&credentials, "x-auth-key").as_deref(),
+            Some("key-456")
+        );
         assert_eq!(header(&credentials, "authorization"), None);
     }
 
     #[test]
     fn missing_variables_are_named() {
-        let message = |pairs| Credentials::from_env_vars(env(pairs)).unwrap_err().to_string();
+        let message = |pairs| {
+            Credentials::from_env_vars(env(pairs))
+                .unwrap_err()
+                .to_string()
+        };
         assert_eq!(
             message(&[]),
             "invalid configuration: no Cloudflare credentials: set CLOUDFLARE_API_TOKEN, \
@@ -188,7 +227,10 @@ mod tests {
 
     #[test]
     fn invalid_header_characters_do_not_leak_the_secret() {
-        let error = Credentials::api_token("sec\u{7f}ret").headers().unwrap_err().to_string();
+        let error = Credentials::api_token("sec\u{7f}ret")
+            .headers()
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             error,
             "invalid configuration: the API token contains characters not allowed in an HTTP header"

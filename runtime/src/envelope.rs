@@ -28,7 +28,9 @@ impl Envelope {
     }
 }
 
-fn lenient_messages<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<ApiMessage>, D::Error> {
+fn lenient_messages<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<ApiMessage>, D::Error> {
     let items = match Value::deserialize(deserializer)? {
         Value::Null => Vec::new(),
         Value::Array(items) => items,

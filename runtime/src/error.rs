@@ -124,7 +124,9 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport(e) => !e.source.is_builder(),
-            Error::Api(e) => e.status == StatusCode::TOO_MANY_REQUESTS || e.status.is_server_error(),
+            Error::Api(e) => {
+                e.status == StatusCode::TOO_MANY_REQUESTS || e.status.is_server_error()
+            }
             _ => false,
         }
     }
@@ -237,7 +239,7 @@ impl fmt::Display for ApiError {
             write_messages(f, &self.errors)?;
         }
         if let Some(wait) = self.retry_after {
-            write!(f, " (server asked to retry after {}s)", wait.as_secs())?;
+            write!(f, " (server asked to retry after {wait:?})")?;
         }
         write_attempts(f, self.attempts)
     }
@@ -334,7 +336,10 @@ mod tests {
 
     #[test]
     fn body_start_keeps_short_bodies_whole() {
-        assert_eq!(body_start(b"<html>bad gateway</html>"), "<html>bad gateway</html>");
+        assert_eq!(
+            body_start(b"<html>bad gateway</html>"),
+            "<html>bad gateway</html>"
+        );
     }
 
     #[test]
@@ -361,7 +366,18 @@ mod tests {
         use ErrorKind::*;
         assert_eq!(
             kinds,
-            [Auth, Auth, NotFound, RateLimited, Server, Server, Client, Client, Api, Api]
+            [
+                Auth,
+                Auth,
+                NotFound,
+                RateLimited,
+                Server,
+                Server,
+                Client,
+                Client,
+                Api,
+                Api
+            ]
         );
     }
 

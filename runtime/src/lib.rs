@@ -84,11 +84,14 @@ mod server_wait;
 mod timer;
 pub mod validate;
 
-pub use builder::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT};
+pub use builder::{
+    ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
+};
 pub use client::Client;
 pub use credentials::{API_KEY_VAR, API_TOKEN_VAR, BASE_URL_VAR, Credentials, EMAIL_VAR};
 pub use error::{
-    ApiError, ApiMessage, ApiMessageSource, BODY_START_LIMIT, DecodeError, Error, ErrorKind, TransportError,
+    ApiError, ApiMessage, ApiMessageSource, BODY_START_LIMIT, DecodeError, Error, ErrorKind,
+    TransportError,
 };
 pub use path::{EncodedSegment, encode_path};
 pub use rate_limit::RateLimit;
@@ -96,9 +99,9 @@ pub use request::Request;
 pub use retry::RetryPolicy;
 pub use timer::{ManualTimer, Sleep, Timer, TokioTimer};
 
+/// The byte buffer type of bodies, re-exported from `bytes`.
+pub use bytes::Bytes;
 /// The HTTP method type, re-exported from `reqwest`.
 pub use reqwest::Method;
 /// The HTTP status type, re-exported from `reqwest`.
 pub use reqwest::StatusCode;
-/// The byte buffer type of bodies, re-exported from `bytes`.
-pub use bytes::Bytes;

@@ -91,7 +91,10 @@ impl RateLimit {
     pub(crate) async fn acquire(&self, timer: &dyn Timer) -> Duration {
         let mut waited = Duration::ZERO;
         while let Err(wait) = self.try_acquire(timer.now()) {
-            tracing::debug!(delay_ms = wait.as_millis() as u64, "waiting for the client-side rate limit");
+            tracing::debug!(
+                delay_ms = wait.as_millis() as u64,
+                "waiting for the client-side rate limit"
+            );
             timer.sleep(wait).await;
             waited += wait;
         }
@@ -140,8 +143,14 @@ mod tests {
             }
         }
         for (index, &at) in allowed.iter().enumerate() {
-            let in_window = allowed[index..].iter().take_while(|&&t| t < at + 10 * SECOND).count();
-            assert!(in_window <= 5, "{in_window} requests in the window starting at request {index}");
+            let in_window = allowed[index..]
+                .iter()
+                .take_while(|&&t| t < at + 10 * SECOND)
+                .count();
+            assert!(
+                in_window <= 5,
+                "{in_window} requests in the window starting at request {index}"
+            );
         }
         // Bursts of five every ten seconds over a minute.
         assert_eq!(allowed.len(), 30);
@@ -158,7 +167,10 @@ mod tests {
 
     #[test]
     fn zero_budgets_are_configuration_errors() {
-        let message = RateLimit::per_window(0, SECOND).check().unwrap_err().to_string();
+        let message = RateLimit::per_window(0, SECOND)
+            .check()
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             message,
             "invalid configuration: rate limit must allow at least one request in a non-zero window, got 0 per 1s"

@@ -46,7 +46,11 @@ impl Request {
     /// A request for `operation` (the OpenAPI operation id, used in tracing
     /// and errors) to `path`, which is appended to the client's base URL and
     /// must already be percent-encoded (see [`encode_path`](crate::encode_path)).
-    pub fn new(operation: impl Into<Cow<'static, str>>, method: Method, path: impl Into<String>) -> Self {
+    pub fn new(
+        operation: impl Into<Cow<'static, str>>,
+        method: Method,
+        path: impl Into<String>,
+    ) -> Self {
         Request {
             operation: operation.into(),
             method,
@@ -64,7 +68,8 @@ impl Request {
     }
 
     /// Adds a header. An invalid name or value is reported as
-    /// [`Error::InvalidInput`] when the request is sent.
+    /// [`Error::InvalidInput`] when the request is sent. The client's
+    /// authentication headers replace any header of the same name.
     pub fn header(mut self, name: impl Into<Cow<'static, str>>, value: impl ToString) -> Self {
         self.headers.push((name.into(), value.to_string()));
         self
@@ -72,8 +77,9 @@ impl Request {
 
     /// Serializes `body` as the JSON body.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, Error> {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|e| Error::invalid_input("body", format!("cannot be serialized as JSON: {e}")))?;
+        let bytes = serde_json::to_vec(body).map_err(|e| {
+            Error::invalid_input("body", format!("cannot be serialized as JSON: {e}"))
+        })?;
         self.body = Some(Body {
             content_type: Cow::Borrowed("application/json"),
             bytes: Bytes::from(bytes),
@@ -82,7 +88,11 @@ impl Request {
     }
 
     /// Sets a non-JSON body with its content type.
-    pub fn body_bytes(mut self, content_type: impl Into<Cow<'static, str>>, bytes: impl Into<Bytes>) -> Self {
+    pub fn body_bytes(
+        mut self,
+        content_type: impl Into<Cow<'static, str>>,
+        bytes: impl Into<Bytes>,
+    ) -> Self {
         self.body = Some(Body {
             content_type: content_type.into(),
             bytes: bytes.into(),

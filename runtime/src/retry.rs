@@ -105,7 +105,9 @@ impl RetryPolicy {
 
     pub(crate) fn check(&self) -> Result<(), Error> {
         if self.max_attempts == 0 {
-            return Err(Error::config("retry policy must allow at least 1 attempt, got 0"));
+            return Err(Error::config(
+                "retry policy must allow at least 1 attempt, got 0",
+            ));
         }
         Ok(())
     }
@@ -159,7 +161,10 @@ mod tests {
         assert_eq!(delays.len(), 5);
         let floors = [1, 2, 4, 5, 5].map(Duration::from_secs);
         for (delay, floor) in delays.iter().zip(floors) {
-            assert!(*delay >= floor && *delay <= Duration::from_secs(5), "{delays:?}");
+            assert!(
+                *delay >= floor && *delay <= Duration::from_secs(5),
+                "{delays:?}"
+            );
         }
     }
 
@@ -167,7 +172,11 @@ mod tests {
     fn none_and_zero_attempts() {
         assert_eq!(RetryPolicy::none().backoff().build().count(), 0);
         assert_eq!(
-            RetryPolicy::new().with_max_attempts(0).check().unwrap_err().to_string(),
+            RetryPolicy::new()
+                .with_max_attempts(0)
+                .check()
+                .unwrap_err()
+                .to_string(),
             "invalid configuration: retry policy must allow at least 1 attempt, got 0"
         );
     }

@@ -15,11 +15,15 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 /// The wait an answer asks for: `Retry-After` when present, else the reset
 /// time of any exhausted `RateLimit` policy.
 pub(crate) fn requested_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    if let Some(wait) = header_str(headers, RETRY_AFTER.as_str()).and_then(|v| retry_after(v, now)) {
+    if let Some(wait) = header_str(headers, RETRY_AFTER.as_str()).and_then(|v| retry_after(v, now))
+    {
         return Some(wait);
     }
-    let policies = header_str(headers, "ratelimit-policy").map(parse_records).unwrap_or_default();
-    let from_ratelimit = header_str(headers, "ratelimit").and_then(|v| ratelimit_wait(v, &policies));
+    let policies = header_str(headers, "ratelimit-policy")
+        .map(parse_records)
+        .unwrap_or_default();
+    let from_ratelimit =
+        header_str(headers, "ratelimit").and_then(|v| ratelimit_wait(v, &policies));
     from_ratelimit.or_else(|| separate_headers_wait(headers))
 }
 
@@ -43,7 +47,11 @@ pub(crate) fn ratelimit_wait(value: &str, policies: &[Record]) -> Option<Duratio
     parse_records(value)
         .iter()
         .filter(|record| record.remaining() == Some(0))
-        .filter_map(|record| record.reset().or_else(|| policy_window(policies, record.name.as_deref())))
+        .filter_map(|record| {
+            record
+                .reset()
+                .or_else(|| policy_window(policies, record.name.as_deref()))
+        })
         .max()
 }
 
@@ -51,7 +59,9 @@ pub(crate) fn ratelimit_wait(value: &str, policies: &[Record]) -> Option<Duratio
 /// unknown: with nothing remaining and no reset given, waiting a whole
 /// window is the safe guess.
 fn policy_window(policies: &[Record], name: Option<&str>) -> Option<Duration> {
-    let named = policies.iter().find(|policy| policy.name.is_some() && policy.name.as_deref() == name);
+    let named = policies
+        .iter()
+        .find(|policy| policy.name.is_some() && policy.name.as_deref() == name);
     match named {
         Some(policy) => policy.param("w"),
         None => policies.iter().filter_map(|policy| policy.param("w")).max(),
@@ -81,7 +91,10 @@ impl Record {
     }
 
     fn remaining(&self) -> Option<u64> {
-        let (_, value) = self.params.iter().find(|(k, _)| k == "r" || k == "remaining")?;
+        let (_, value) = self
+            .params
+            .iter()
+            .find(|(k, _)| k == "r" || k == "remaining")?;
         value.parse().ok()
     }
 
@@ -114,9 +127,10 @@ fn parse_member(member: &str) -> Record {
     let mut record = Record::default();
     for (index, part) in member.split(';').map(str::trim).enumerate() {
         match part.split_once('=') {
-            Some((key, value)) => record
-                .params
-                .push((key.trim().to_ascii_lowercase(), unquote(value.trim()).to_owned())),
+            Some((key, value)) => record.params.push((
+                key.trim().to_ascii_lowercase(),
+                unquote(value.trim()).to_owned(),
+            )),
             None if index == 0 && !part.is_empty() => record.name = Some(unquote(part).to_owned()),
             None => {}
         }
@@ -180,14 +194,26 @@ mod tests {
             secs(3600)
         );
         // Tokens instead of strings, extra spaces and unknown parameters.
-        assert_eq!(ratelimit_wait("default ; r = 0 ; t = 7 ; pk=:abc=:", &[]), secs(7));
+        assert_eq!(
+            ratelimit_wait("default ; r = 0 ; t = 7 ; pk=:abc=:", &[]),
+            secs(7)
+        );
     }
 
     #[test]
     fn older_list_form_ratelimit_header() {
-        assert_eq!(ratelimit_wait("limit=1200, remaining=0, reset=30", &[]), secs(30));
-        assert_eq!(ratelimit_wait("limit=1200, remaining=3, reset=30", &[]), None);
-        assert_eq!(ratelimit_wait("Limit=10, Remaining=0, Reset=\"12\"", &[]), secs(12));
+        assert_eq!(
+            ratelimit_wait("limit=1200, remaining=0, reset=30", &[]),
+            secs(30)
+        );
+        assert_eq!(
+            ratelimit_wait("limit=1200, remaining=3, reset=30", &[]),
+            None
+        );
+        assert_eq!(
+            ratelimit_wait("Limit=10, Remaining=0, Reset=\"12\"", &[]),
+            secs(12)
+        );
     }
 
     #[test]
@@ -200,7 +226,14 @@ mod tests {
 
     #[test]
     fn garbage_is_ignored() {
-        for value in ["", ",,,", ";;", "r=zero;t=x", "\"unterminated;r=0;t=", "remaining=0, reset=-1"] {
+        for value in [
+            "",
+            ",,,",
+            ";;",
+            "r=zero;t=x",
+            "\"unterminated;r=0;t=",
+            "remaining=0, reset=-1",
+        ] {
             assert_eq!(ratelimit_wait(value, &[]), None, "value {value:?}");
         }
     }

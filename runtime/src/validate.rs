@@ -25,18 +25,29 @@ pub fn path_param(name: &str, value: &str, max_length: Option<usize>) -> Result<
 
 /// Checks that `value` has between `min` and `max` characters (either bound
 /// optional).
-pub fn length(name: &str, value: &str, min: Option<usize>, max: Option<usize>) -> Result<(), Error> {
+pub fn length(
+    name: &str,
+    value: &str,
+    min: Option<usize>,
+    max: Option<usize>,
+) -> Result<(), Error> {
     let count = value.chars().count();
     if let Some(min) = min.filter(|&min| count < min) {
         return Err(Error::invalid_input(
             name,
-            format!("must be at least {min} {} long, got {count}", plural(min, "character")),
+            format!(
+                "must be at least {min} {} long, got {count}",
+                plural(min, "character")
+            ),
         ));
     }
     if let Some(max) = max.filter(|&max| count > max) {
         return Err(Error::invalid_input(
             name,
-            format!("must be at most {max} {} long, got {count}", plural(max, "character")),
+            format!(
+                "must be at most {max} {} long, got {count}",
+                plural(max, "character")
+            ),
         ));
     }
     Ok(())
@@ -48,7 +59,10 @@ pub fn items(name: &str, len: usize, min: Option<usize>, max: Option<usize>) -> 
     if let Some(min) = min.filter(|&min| len < min) {
         return Err(Error::invalid_input(
             name,
-            format!("must have at least {min} {}, got {len}", plural(min, "item")),
+            format!(
+                "must have at least {min} {}, got {len}",
+                plural(min, "item")
+            ),
         ));
     }
     if let Some(max) = max.filter(|&max| len > max) {
@@ -62,7 +76,12 @@ pub fn items(name: &str, len: usize, min: Option<usize>, max: Option<usize>) -> 
 
 /// Checks the length of every string in an array; the error names the first
 /// offending item by index, as in `body[3]`.
-pub fn each_length<I>(name: &str, values: I, min: Option<usize>, max: Option<usize>) -> Result<(), Error>
+pub fn each_length<I>(
+    name: &str,
+    values: I,
+    min: Option<usize>,
+    max: Option<usize>,
+) -> Result<(), Error>
 where
     I: IntoIterator,
     I::Item: AsRef<str>,
@@ -144,7 +163,12 @@ mod tests {
 
     #[test]
     fn each_length_names_the_first_bad_index() {
-        let keys = vec!["a".to_owned(), "b".repeat(512), "c".repeat(513), String::new()];
+        let keys = vec![
+            "a".to_owned(),
+            "b".repeat(512),
+            "c".repeat(513),
+            String::new(),
+        ];
         assert_eq!(
             message(each_length("body", &keys, None, Some(512))),
             "invalid input `body[2]`: must be at most 512 characters long, got 513"

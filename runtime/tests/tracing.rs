@@ -93,6 +93,12 @@ async fn spans_and_events_name_the_operation_but_never_secrets() {
     assert!(lines.contains("attempt=1 delay_ms=3000"), "{lines}");
     assert!(lines.contains("attempt=2 status=200"), "{lines}");
     assert!(!lines.contains(TOKEN), "token in tracing output:\n{lines}");
-    assert!(!lines.contains("SECRET"), "secret in tracing output:\n{lines}");
-    assert!(!lines.contains(BODY_MARKER), "body in tracing output:\n{lines}");
+    assert!(
+        !lines.contains("SECRET"),
+        "secret in tracing output:\n{lines}"
+    );
+    assert!(
+        !lines.contains(BODY_MARKER),
+        "body in tracing output:\n{lines}"
+    );
 }

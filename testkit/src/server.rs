@@ -43,7 +43,9 @@ impl RecordedRequest {
 
     /// The path without the query string.
     pub fn path_only(&self) -> &str {
-        self.path.split_once('?').map_or(&self.path, |(path, _)| path)
+        self.path
+            .split_once('?')
+            .map_or(&self.path, |(path, _)| path)
     }
 
     /// The raw query string, if any.
@@ -87,7 +89,9 @@ impl MockServer {
     /// Starts a server that asks `handler` for every reply (after any queued
     /// ones). [`RecordedRequest::index`] tells the handler which request
     /// this is.
-    pub async fn with_handler(handler: impl Fn(&RecordedRequest) -> Reply + Send + Sync + 'static) -> Self {
+    pub async fn with_handler(
+        handler: impl Fn(&RecordedRequest) -> Reply + Send + Sync + 'static,
+    ) -> Self {
         Self::spawn(Some(Box::new(handler))).await
     }
 
@@ -95,14 +99,20 @@ impl MockServer {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .await
             .expect("testkit: cannot bind a port on 127.0.0.1");
-        let addr = listener.local_addr().expect("testkit: bound listener has an address");
+        let addr = listener
+            .local_addr()
+            .expect("testkit: bound listener has an address");
         let shared = Arc::new(Shared {
             requests: Mutex::new(Vec::new()),
             queue: Mutex::new(VecDeque::new()),
             handler,
         });
         let accept = tokio::spawn(accept_loop(listener, Arc::clone(&shared)));
-        MockServer { addr, shared, accept }
+        MockServer {
+            addr,
+            shared,
+            accept,
+        }
     }
 
     /// Queues a reply; queued replies are used in order, before the handler.
@@ -224,13 +234,21 @@ async fn answer(
     }
     match reply.action {
         Action::DropConnection => Err(DropConnection),
-        Action::Respond { status, headers, body } => Ok(response(status, &headers, body)),
+        Action::Respond {
+            status,
+            headers,
+            body,
+        } => Ok(response(status, &headers, body)),
     }
 }
 
 async fn record(request: hyper::Request<Incoming>) -> RecordedRequest {
     let (parts, body) = request.into_parts();
-    let body = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    let body = body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
     let path = parts
         .uri
         .path_and_query()
@@ -246,10 +264,13 @@ async fn record(request: hyper::Request<Incoming>) -> RecordedRequest {
 
 fn response(status: u16, headers: &[(String, String)], body: Bytes) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(body));
-    *response.status_mut() = StatusCode::from_u16(status).expect("testkit: reply status must be 100..=999");
+    *response.status_mut() =
+        StatusCode::from_u16(status).expect("testkit: reply status must be 100..=999");
     for (name, value) in headers {
-        let name = HeaderName::from_bytes(name.as_bytes()).expect("testkit: reply header name must be valid");
-        let value = HeaderValue::from_str(value).expect("testkit: reply header value must be valid");
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .expect("testkit: reply header name must be valid");
+        let value =
+            HeaderValue::from_str(value).expect("testkit: reply header value must be valid");
         response.headers_mut().append(name, value);
     }
     response

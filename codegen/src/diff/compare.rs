@@ -24,7 +24,10 @@ pub(super) struct Loc {
 
 impl Loc {
     pub fn both(old: String, new: String) -> Loc {
-        Loc { old: Some(old), new: Some(new) }
+        Loc {
+            old: Some(old),
+            new: Some(new),
+        }
     }
 
     /// Both pointers with `suffix` appended.
@@ -59,7 +62,13 @@ pub(super) struct Diff<'a> {
 
 impl Diff<'_> {
     /// Starts a finding for the current operation; finish it with [`Draft::says`].
-    pub fn note(&mut self, level: Level, affects: Affects, kind: &'static str, loc: &Loc) -> Draft<'_> {
+    pub fn note(
+        &mut self,
+        level: Level,
+        affects: Affects,
+        kind: &'static str,
+        loc: &Loc,
+    ) -> Draft<'_> {
         Draft {
             findings: &mut self.findings,
             finding: Finding {
@@ -98,12 +107,28 @@ impl Draft<'_> {
 
 /// Compares every operation selected on either side.
 pub(super) fn operations(old: &Side<'_>, new: &Side<'_>) -> Vec<Finding> {
-    let skipped = |side: &Side<'_>, key: &str| side.skipped.iter().find(|s| s.operation == key).map(|s| s.reason.clone());
-    let mut keys: BTreeSet<&String> = old.api.operations.keys().chain(new.api.operations.keys()).collect();
+    let skipped = |side: &Side<'_>, key: &str| {
+        side.skipped
+            .iter()
+            .find(|s| s.operation == key)
+            .map(|s| s.reason.clone())
+    };
+    let mut keys: BTreeSet<&String> = old
+        .api
+        .operations
+        .keys()
+        .chain(new.api.operations.keys())
+        .collect();
     keys.extend(old.skipped.iter().chain(&new.skipped).map(|s| &s.operation));
     let mut findings = Vec::new();
     for key in keys {
-        let mut diff = Diff { old, new, operation: key.clone(), findings: Vec::new(), visited: BTreeSet::new() };
+        let mut diff = Diff {
+            old,
+            new,
+            operation: key.clone(),
+            findings: Vec::new(),
+            visited: BTreeSet::new(),
+        };
         match (old.api.operations.get(key), new.api.operations.get(key)) {
             (Some(a), Some(b)) => diff.operation(a, b),
             (Some(a), None) => match skipped(new, key) {
@@ -120,25 +145,64 @@ pub(super) fn operations(old: &Side<'_>, new: &Side<'_>) -> Vec<Finding> {
 
 impl Diff<'_> {
     fn removed(&mut self, a: &Operation) {
-        let loc = Loc { old: Some(a.pointer.clone()), new: None };
-        let message = format!("operation removed: `{} {}` is no longer in the document; `{}()` goes away", a.method.wire(), a.path.raw, a.fn_name);
-        self.note(Level::Breaking, Affects::Wire, "operation-removed", &loc).rust(Some(&a.fn_name)).says(message);
+        let loc = Loc {
+            old: Some(a.pointer.clone()),
+            new: None,
+        };
+        let message = format!(
+            "operation removed: `{} {}` is no longer in the document; `{}()` goes away",
+            a.method.wire(),
+            a.path.raw,
+            a.fn_name
+        );
+        self.note(Level::Breaking, Affects::Wire, "operation-removed", &loc)
+            .rust(Some(&a.fn_name))
+            .says(message);
     }
 
     fn no_longer_generated(&mut self, a: &Operation, reason: &str) {
-        let loc = Loc { old: Some(a.pointer.clone()), new: None };
-        let message = format!("operation can no longer be generated, so `{}()` goes away: {reason}", a.fn_name);
-        self.note(Level::Breaking, Affects::Rust, "operation-not-generated", &loc).rust(Some(&a.fn_name)).says(message);
+        let loc = Loc {
+            old: Some(a.pointer.clone()),
+            new: None,
+        };
+        let message = format!(
+            "operation can no longer be generated, so `{}()` goes away: {reason}",
+            a.fn_name
+        );
+        self.note(
+            Level::Breaking,
+            Affects::Rust,
+            "operation-not-generated",
+            &loc,
+        )
+        .rust(Some(&a.fn_name))
+        .says(message);
     }
 
     fn added(&mut self, b: &Operation, was_skipped: bool) {
-        let loc = Loc { old: None, new: Some(b.pointer.clone()) };
-        let how = if was_skipped { "can now be generated" } else { "added" };
-        let message = format!("operation {how}: `{} {}` as `{}()`", b.method.wire(), b.path.raw, b.fn_name);
-        self.note(Level::Additive, Affects::Wire, "operation-added", &loc).rust(Some(&b.fn_name)).says(message);
+        let loc = Loc {
+            old: None,
+            new: Some(b.pointer.clone()),
+        };
+        let how = if was_skipped {
+            "can now be generated"
+        } else {
+            "added"
+        };
+        let message = format!(
+            "operation {how}: `{} {}` as `{}()`",
+            b.method.wire(),
+            b.path.raw,
+            b.fn_name
+        );
+        self.note(Level::Additive, Affects::Wire, "operation-added", &loc)
+            .rust(Some(&b.fn_name))
+            .says(message);
         if let Some(note) = &b.deprecated {
             let message = format!("the new operation is deprecated: {note}");
-            self.note(Level::Warning, Affects::None, "operation-deprecated", &loc).rust(Some(&b.fn_name)).says(message);
+            self.note(Level::Warning, Affects::None, "operation-deprecated", &loc)
+                .rust(Some(&b.fn_name))
+                .says(message);
         }
     }
 
@@ -147,8 +211,20 @@ impl Diff<'_> {
         self.route(a, b, &loc);
         self.names(a, b, &loc);
         self.deprecation(a, b, &loc);
-        self.docs(&loc, "summary", a.summary.as_deref(), b.summary.as_deref(), Some(&b.fn_name));
-        self.docs(&loc, "description", a.description.as_deref(), b.description.as_deref(), Some(&b.fn_name));
+        self.docs(
+            &loc,
+            "summary",
+            a.summary.as_deref(),
+            b.summary.as_deref(),
+            Some(&b.fn_name),
+        );
+        self.docs(
+            &loc,
+            "description",
+            a.description.as_deref(),
+            b.description.as_deref(),
+            Some(&b.fn_name),
+        );
         self.params(a, b);
         self.body(a, b);
         self.response(a, b, &loc);
@@ -157,70 +233,137 @@ impl Diff<'_> {
     /// Method and path; a changed path names where the old route went, if anywhere.
     fn route(&mut self, a: &Operation, b: &Operation, loc: &Loc) {
         if a.method != b.method {
-            let message = format!("method changed from {} to {}", a.method.wire(), b.method.wire());
-            self.note(Level::Breaking, Affects::Wire, "method-changed", loc).says(message);
+            let message = format!(
+                "method changed from {} to {}",
+                a.method.wire(),
+                b.method.wire()
+            );
+            self.note(Level::Breaking, Affects::Wire, "method-changed", loc)
+                .says(message);
         }
         if shape(&a.path) != shape(&b.path) {
-            let message = format!("path changed from `{}` to `{}`{}", a.path.raw, b.path.raw, self.old_route_now(a));
-            self.note(Level::Breaking, Affects::Wire, "path-changed", loc).says(message);
+            let message = format!(
+                "path changed from `{}` to `{}`{}",
+                a.path.raw,
+                b.path.raw,
+                self.old_route_now(a)
+            );
+            self.note(Level::Breaking, Affects::Wire, "path-changed", loc)
+                .says(message);
         }
     }
 
     /// Which operation of the new document now serves the old method and path.
     fn old_route_now(&self, a: &Operation) -> String {
         let old_shape = shape(&a.path);
-        let Some(heir) = self.new.all.iter().find(|op| op.method == a.method && parse_shape(&op.path) == old_shape) else {
+        let Some(heir) = self
+            .new
+            .all
+            .iter()
+            .find(|op| op.method == a.method && parse_shape(&op.path) == old_shape)
+        else {
             return "; the old route is gone from the new document".to_string();
         };
-        let deprecated = if locate::is_deprecated(self.new.doc, &heir.pointer) { ", deprecated" } else { "" };
-        format!("; the old route `{} {}` is now operation `{}`{deprecated}", a.method.wire(), heir.path, heir.key)
+        let deprecated = if locate::is_deprecated(self.new.doc, &heir.pointer) {
+            ", deprecated"
+        } else {
+            ""
+        };
+        format!(
+            "; the old route `{} {}` is now operation `{}`{deprecated}",
+            a.method.wire(),
+            heir.path,
+            heir.key
+        )
     }
 
     fn names(&mut self, a: &Operation, b: &Operation, loc: &Loc) {
         if a.fn_name != b.fn_name {
-            let message = format!("generated function renamed from `{}()` to `{}()`", a.fn_name, b.fn_name);
-            self.note(Level::Breaking, Affects::Rust, "function-renamed", loc).rust(Some(&b.fn_name)).says(message);
+            let message = format!(
+                "generated function renamed from `{}()` to `{}()`",
+                a.fn_name, b.fn_name
+            );
+            self.note(Level::Breaking, Affects::Rust, "function-renamed", loc)
+                .rust(Some(&b.fn_name))
+                .says(message);
         }
         if a.response_alias != b.response_alias {
-            let message = format!("response alias renamed from `{}` to `{}`", a.response_alias, b.response_alias);
-            self.note(Level::Breaking, Affects::Rust, "type-renamed", loc).rust(Some(&b.response_alias)).says(message);
+            let message = format!(
+                "response alias renamed from `{}` to `{}`",
+                a.response_alias, b.response_alias
+            );
+            self.note(Level::Breaking, Affects::Rust, "type-renamed", loc)
+                .rust(Some(&b.response_alias))
+                .says(message);
         }
     }
 
     fn deprecation(&mut self, a: &Operation, b: &Operation, loc: &Loc) {
         match (&a.deprecated, &b.deprecated) {
             (None, Some(note)) => {
-                let message = format!("operation is now deprecated: {note}; `{}()` gets `#[deprecated]`", b.fn_name);
-                self.note(Level::Warning, Affects::None, "operation-deprecated", loc).rust(Some(&b.fn_name)).says(message);
+                let message = format!(
+                    "operation is now deprecated: {note}; `{}()` gets `#[deprecated]`",
+                    b.fn_name
+                );
+                self.note(Level::Warning, Affects::None, "operation-deprecated", loc)
+                    .rust(Some(&b.fn_name))
+                    .says(message);
             }
             (Some(_), None) => {
                 let message = "operation is no longer deprecated".to_string();
-                self.note(Level::Additive, Affects::None, "operation-undeprecated", loc).rust(Some(&b.fn_name)).says(message);
+                self.note(
+                    Level::Additive,
+                    Affects::None,
+                    "operation-undeprecated",
+                    loc,
+                )
+                .rust(Some(&b.fn_name))
+                .says(message);
             }
             _ => {}
         }
     }
 
     /// Records a docs-only change of `field` when the text differs.
-    pub fn docs(&mut self, loc: &Loc, field: &str, old: Option<&str>, new: Option<&str>, item: Option<&str>) {
-        let (old, new) = (old.unwrap_or_default().trim(), new.unwrap_or_default().trim());
+    pub fn docs(
+        &mut self,
+        loc: &Loc,
+        field: &str,
+        old: Option<&str>,
+        new: Option<&str>,
+        item: Option<&str>,
+    ) {
+        let (old, new) = (
+            old.unwrap_or_default().trim(),
+            new.unwrap_or_default().trim(),
+        );
         if old == new {
             return;
         }
-        let message = format!("{field} changed from {} to {}", quote_short(old), quote_short(new));
-        self.note(Level::Docs, Affects::None, "docs-changed", loc).rust(item).says(message);
+        let message = format!(
+            "{field} changed from {} to {}",
+            quote_short(old),
+            quote_short(new)
+        );
+        self.note(Level::Docs, Affects::None, "docs-changed", loc)
+            .rust(item)
+            .says(message);
     }
 
     /// Path parameters pair by their position in the template (their names never reach
     /// the wire); query and header parameters pair by location and wire name.
     fn params(&mut self, a: &Operation, b: &Operation) {
         let is_path = |p: &&Param| p.location == ParamLocation::Path;
-        let (old_path, new_path): (Vec<&Param>, Vec<&Param>) = (a.params.iter().filter(is_path).collect(), b.params.iter().filter(is_path).collect());
+        let (old_path, new_path): (Vec<&Param>, Vec<&Param>) = (
+            a.params.iter().filter(is_path).collect(),
+            b.params.iter().filter(is_path).collect(),
+        );
         for i in 0..old_path.len().max(new_path.len()) {
             self.param_pair(a, b, old_path.get(i).copied(), new_path.get(i).copied());
         }
         let (old_rest, new_rest) = (keyed(a), keyed(b));
-        let keys: BTreeSet<&(ParamLocation, String)> = old_rest.keys().chain(new_rest.keys()).collect();
+        let keys: BTreeSet<&(ParamLocation, String)> =
+            old_rest.keys().chain(new_rest.keys()).collect();
         for key in keys {
             self.param_pair(a, b, old_rest.get(key).copied(), new_rest.get(key).copied());
         }
@@ -229,20 +372,39 @@ impl Diff<'_> {
     fn param_pair(&mut self, a: &Operation, b: &Operation, pa: Option<&Param>, pb: Option<&Param>) {
         let at_old = |p: &Param| locate::param(self.old.doc, &a.pointer, &p.wire_name, p.location);
         let at_new = |p: &Param| locate::param(self.new.doc, &b.pointer, &p.wire_name, p.location);
-        let loc = Loc { old: pa.map(at_old), new: pb.map(at_new) };
+        let loc = Loc {
+            old: pa.map(at_old),
+            new: pb.map(at_new),
+        };
         match (pa, pb) {
             (Some(pa), Some(pb)) => self.param(b, pa, pb, &loc),
             (Some(pa), None) => {
-                let message = format!("{} parameter `{}` removed: the argument `{}` of `{}()` goes away", location(pa.location), pa.wire_name, pa.rust_name, b.fn_name);
-                self.note(Level::Breaking, Affects::Rust, "parameter-removed", &loc).rust(Some(&argument(b, &pa.rust_name))).says(message);
+                let message = format!(
+                    "{} parameter `{}` removed: the argument `{}` of `{}()` goes away",
+                    location(pa.location),
+                    pa.wire_name,
+                    pa.rust_name,
+                    b.fn_name
+                );
+                self.note(Level::Breaking, Affects::Rust, "parameter-removed", &loc)
+                    .rust(Some(&argument(b, &pa.rust_name)))
+                    .says(message);
             }
             (None, Some(pb)) => {
                 let (level, affects, how) = match pb.required {
                     true => (Level::Breaking, Affects::Wire, "required"),
                     false => (Level::Breaking, Affects::Rust, "optional"),
                 };
-                let message = format!("new {how} {} parameter `{}`: `{}()` takes a new argument `{}`", location(pb.location), pb.wire_name, b.fn_name, pb.rust_name);
-                self.note(level, affects, "parameter-added", &loc).rust(Some(&argument(b, &pb.rust_name))).says(message);
+                let message = format!(
+                    "new {how} {} parameter `{}`: `{}()` takes a new argument `{}`",
+                    location(pb.location),
+                    pb.wire_name,
+                    b.fn_name,
+                    pb.rust_name
+                );
+                self.note(level, affects, "parameter-added", &loc)
+                    .rust(Some(&argument(b, &pb.rust_name)))
+                    .says(message);
             }
             (None, None) => {}
         }
@@ -252,9 +414,20 @@ impl Diff<'_> {
         let item = argument(b, &pb.rust_name);
         self.param_name(b, pa, pb, loc);
         let what = format!("{} parameter `{}`", location(pb.location), pb.wire_name);
-        self.required(loc, &what, pa.required, pb.required, Direction::Request, &item);
-        self.docs(loc, &format!("description of {what}"), pa.description.as_deref(), pb.description.as_deref(), Some(&item));
-        let place = Place { direction: Direction::Request, loc: loc.join("/schema"), what: what.clone(), rust_item: Some(item) };
+        self.required(loc, &what, pa.required, pb.required, &item);
+        self.docs(
+            loc,
+            &format!("description of {what}"),
+            pa.description.as_deref(),
+            pb.description.as_deref(),
+            Some(&item),
+        );
+        let place = Place {
+            direction: Direction::Request,
+            loc: loc.join("/schema"),
+            what: what.clone(),
+            rust_item: Some(item),
+        };
         self.compare_type(&pa.ty, &pb.ty, &place);
         self.checks(&pa.checks, &pb.checks, &place);
     }
@@ -267,42 +440,79 @@ impl Diff<'_> {
                 "{loc_name} parameter `{}` renamed to `{}`: the argument `{}` of `{}()` becomes `{}`; the request on the wire is the same",
                 pa.wire_name, pb.wire_name, pa.rust_name, b.fn_name, pb.rust_name
             );
-            self.note(Level::Breaking, Affects::Rust, "parameter-renamed", loc).rust(Some(&item)).says(message);
+            self.note(Level::Breaking, Affects::Rust, "parameter-renamed", loc)
+                .rust(Some(&item))
+                .says(message);
         } else if pa.wire_name != pb.wire_name {
-            let message = format!("{loc_name} parameter `{}` renamed to `{}` in the document; the Rust argument keeps its name", pa.wire_name, pb.wire_name);
-            self.note(Level::Docs, Affects::None, "parameter-renamed", loc).rust(Some(&item)).says(message);
+            let message = format!(
+                "{loc_name} parameter `{}` renamed to `{}` in the document; the Rust argument keeps its name",
+                pa.wire_name, pb.wire_name
+            );
+            self.note(Level::Docs, Affects::None, "parameter-renamed", loc)
+                .rust(Some(&item))
+                .says(message);
         }
     }
 
-    /// A change of `required` on a parameter, body or property.
-    pub fn required(&mut self, loc: &Loc, what: &str, old: bool, new: bool, direction: Direction, item: &str) {
-        let (level, affects, message) = match (old, new, direction) {
-            (false, true, Direction::Request) => (Level::Breaking, Affects::Wire, format!("{what} became required: requests without it are refused")),
-            (true, false, Direction::Request) => (Level::Breaking, Affects::Rust, format!("{what} became optional: `{item}` becomes an `Option`")),
-            (true, false, Direction::Response) => (Level::Breaking, Affects::Wire, format!("{what} became optional: responses may leave it out, and `{item}` becomes an `Option`")),
-            (false, true, Direction::Response) => (Level::Breaking, Affects::Rust, format!("{what} became required: `{item}` is no longer an `Option`")),
+    /// A change of `required` on a parameter or request body: both travel only in
+    /// requests, and their Rust argument is an `Option` exactly when they are optional.
+    pub fn required(&mut self, loc: &Loc, what: &str, old: bool, new: bool, item: &str) {
+        let (level, affects, kind, message) = match (old, new) {
+            (false, true) => (
+                Level::Breaking,
+                Affects::Wire,
+                "became-required",
+                format!("{what} became required: requests without it are refused"),
+            ),
+            (true, false) => (
+                Level::Breaking,
+                Affects::Rust,
+                "became-optional",
+                format!("{what} became optional: the argument `{item}` becomes an `Option`"),
+            ),
             _ => return,
         };
-        let kind = if new { "became-required" } else { "became-optional" };
-        self.note(level, affects, kind, loc).rust(Some(item)).says(message);
+        self.note(level, affects, kind, loc)
+            .rust(Some(item))
+            .says(message);
     }
 
     fn body(&mut self, a: &Operation, b: &Operation) {
         let loc = Loc {
-            old: a.body.as_ref().map(|_| locate::follow(self.old.doc, &format!("{}/requestBody", a.pointer))),
-            new: b.body.as_ref().map(|_| locate::follow(self.new.doc, &format!("{}/requestBody", b.pointer))),
+            old: a
+                .body
+                .as_ref()
+                .map(|_| locate::follow(self.old.doc, &format!("{}/requestBody", a.pointer))),
+            new: b
+                .body
+                .as_ref()
+                .map(|_| locate::follow(self.new.doc, &format!("{}/requestBody", b.pointer))),
         };
         let item = argument(b, "body");
         match (&a.body, &b.body) {
             (Some(ba), Some(bb)) => self.body_pair(ba, bb, &loc, &item),
             (Some(_), None) => {
-                let message = format!("request body removed: the argument `body` of `{}()` goes away", a.fn_name);
-                self.note(Level::Breaking, Affects::Rust, "body-removed", &loc).rust(Some(&item)).says(message);
+                let message = format!(
+                    "request body removed: the argument `body` of `{}()` goes away",
+                    a.fn_name
+                );
+                self.note(Level::Breaking, Affects::Rust, "body-removed", &loc)
+                    .rust(Some(&item))
+                    .says(message);
             }
             (None, Some(bb)) => {
-                let (affects, how) = if bb.required { (Affects::Wire, "required") } else { (Affects::Rust, "optional") };
-                let message = format!("new {how} request body `{}`: `{}()` takes a new argument `body`", bb.content_type, b.fn_name);
-                self.note(Level::Breaking, affects, "body-added", &loc).rust(Some(&item)).says(message);
+                let (affects, how) = if bb.required {
+                    (Affects::Wire, "required")
+                } else {
+                    (Affects::Rust, "optional")
+                };
+                let message = format!(
+                    "new {how} request body `{}`: `{}()` takes a new argument `body`",
+                    bb.content_type, b.fn_name
+                );
+                self.note(Level::Breaking, affects, "body-added", &loc)
+                    .rust(Some(&item))
+                    .says(message);
             }
             (None, None) => {}
         }
@@ -310,33 +520,72 @@ impl Diff<'_> {
 
     fn body_pair(&mut self, ba: &Body, bb: &Body, loc: &Loc, item: &str) {
         if ba.content_type != bb.content_type {
-            let message = format!("request body content type changed from `{}` to `{}`", ba.content_type, bb.content_type);
-            self.note(Level::Breaking, Affects::Wire, "content-type-changed", loc).rust(Some(item)).says(message);
+            let message = format!(
+                "request body content type changed from `{}` to `{}`",
+                ba.content_type, bb.content_type
+            );
+            self.note(Level::Breaking, Affects::Wire, "content-type-changed", loc)
+                .rust(Some(item))
+                .says(message);
         }
-        self.required(loc, "the request body", ba.required, bb.required, Direction::Request, item);
-        self.docs(loc, "description of the request body", ba.description.as_deref(), bb.description.as_deref(), Some(item));
-        let schema = format!("/content/{}/schema", crate::error::escape_pointer_token(&bb.content_type));
-        let place = Place { direction: Direction::Request, loc: loc.join(&schema), what: "the request body".into(), rust_item: Some(item.to_string()) };
+        self.required(loc, "the request body", ba.required, bb.required, item);
+        self.docs(
+            loc,
+            "description of the request body",
+            ba.description.as_deref(),
+            bb.description.as_deref(),
+            Some(item),
+        );
+        let schema = format!(
+            "/content/{}/schema",
+            crate::error::escape_pointer_token(&bb.content_type)
+        );
+        let place = Place {
+            direction: Direction::Request,
+            loc: loc.join(&schema),
+            what: "the request body".into(),
+            rust_item: Some(item.to_string()),
+        };
         self.compare_type(&ba.ty, &bb.ty, &place);
         self.checks(&ba.checks, &bb.checks, &place);
     }
 
     fn response(&mut self, a: &Operation, b: &Operation, op_loc: &Loc) {
         self.statuses(a, b, op_loc);
-        let loc = Loc::both(locate::response(self.old.doc, &a.pointer, &a.response.status), locate::response(self.new.doc, &b.pointer, &b.response.status));
+        let loc = Loc::both(
+            locate::response(self.old.doc, &a.pointer, &a.response.status),
+            locate::response(self.new.doc, &b.pointer, &b.response.status),
+        );
         let alias = &b.response_alias;
-        self.docs(&loc, "description of the success response", a.response.description.as_deref(), b.response.description.as_deref(), Some(alias));
+        self.docs(
+            &loc,
+            "description of the success response",
+            a.response.description.as_deref(),
+            b.response.description.as_deref(),
+            Some(alias),
+        );
         let (old, new) = (&a.response.body, &b.response.body);
         match (old, new) {
             (ResponseBody::Json(ta), ResponseBody::Json(tb)) => {
-                let place = Place { direction: Direction::Response, loc: loc.clone(), what: "the success response".into(), rust_item: Some(alias.clone()) };
+                let place = Place {
+                    direction: Direction::Response,
+                    loc: loc.clone(),
+                    what: "the success response".into(),
+                    rust_item: Some(alias.clone()),
+                };
                 self.compare_type(ta, tb, &place);
             }
             (ResponseBody::Empty, ResponseBody::Empty) => {}
             (ResponseBody::Bytes(ca), ResponseBody::Bytes(cb)) if ca == cb => {}
             _ => {
-                let message = format!("success response changed from {} to {}: `{alias}` changes", body_kind(old), body_kind(new));
-                self.note(Level::Breaking, Affects::Wire, "response-changed", &loc).rust(Some(alias)).says(message);
+                let message = format!(
+                    "success response changed from {} to {}: `{alias}` changes",
+                    body_kind(old),
+                    body_kind(new)
+                );
+                self.note(Level::Breaking, Affects::Wire, "response-changed", &loc)
+                    .rust(Some(alias))
+                    .says(message);
             }
         }
     }
@@ -345,21 +594,38 @@ impl Diff<'_> {
         let old = locate::success_statuses(self.old.doc, &a.pointer);
         let new = locate::success_statuses(self.new.doc, &b.pointer);
         for status in old.difference(&new) {
-            let loc = Loc { old: loc.old.as_ref().map(|p| format!("{p}/responses/{status}")), new: loc.new.as_ref().map(|p| format!("{p}/responses")) };
+            let loc = Loc {
+                old: loc.old.as_ref().map(|p| format!("{p}/responses/{status}")),
+                new: loc.new.as_ref().map(|p| format!("{p}/responses")),
+            };
             let message = format!("success status {status} removed");
-            self.note(Level::Breaking, Affects::Wire, "success-status-removed", &loc).says(message);
+            self.note(
+                Level::Breaking,
+                Affects::Wire,
+                "success-status-removed",
+                &loc,
+            )
+            .says(message);
         }
         for status in new.difference(&old) {
-            let loc = Loc { old: loc.old.as_ref().map(|p| format!("{p}/responses")), new: loc.new.as_ref().map(|p| format!("{p}/responses/{status}")) };
+            let loc = Loc {
+                old: loc.old.as_ref().map(|p| format!("{p}/responses")),
+                new: loc.new.as_ref().map(|p| format!("{p}/responses/{status}")),
+            };
             let message = format!("success status {status} added");
-            self.note(Level::Additive, Affects::Wire, "success-status-added", &loc).says(message);
+            self.note(Level::Additive, Affects::Wire, "success-status-added", &loc)
+                .says(message);
         }
     }
 }
 
 /// Query and header parameters by location and wire name.
 fn keyed(op: &Operation) -> BTreeMap<(ParamLocation, String), &Param> {
-    op.params.iter().filter(|p| p.location != ParamLocation::Path).map(|p| ((p.location, p.wire_name.clone()), p)).collect()
+    op.params
+        .iter()
+        .filter(|p| p.location != ParamLocation::Path)
+        .map(|p| ((p.location, p.wire_name.clone()), p))
+        .collect()
 }
 
 /// A path template with parameter names blanked out: what the server sees.
@@ -377,7 +643,9 @@ fn parse_shape(raw: &str) -> Vec<Option<&str>> {
     let mut out = Vec::new();
     let mut rest = raw;
     while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}').map(|c| open + c) else { break };
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            break;
+        };
         if open > 0 {
             out.push(Some(&rest[..open]));
         }

@@ -18,7 +18,11 @@ pub fn follow(doc: &Document, pointer: &str) -> String {
     let mut at = pointer.to_string();
     // A bound on the chain length keeps a `$ref` cycle from looping forever.
     for _ in 0..32 {
-        match doc.get(&at).and_then(|v| v.get("$ref")).and_then(Value::as_str) {
+        match doc
+            .get(&at)
+            .and_then(|v| v.get("$ref"))
+            .and_then(Value::as_str)
+        {
             Some(target) if target.starts_with("#/") => at = target.to_string(),
             _ => break,
         }
@@ -41,7 +45,9 @@ pub fn param(doc: &Document, operation: &str, name: &str, location: ParamLocatio
         for i in 0..count {
             let at = follow(doc, &format!("{list}/{i}"));
             let Some(p) = doc.get(&at) else { continue };
-            if p.get("name").and_then(Value::as_str) == Some(name) && p.get("in").and_then(Value::as_str) == Some(wanted) {
+            if p.get("name").and_then(Value::as_str) == Some(name)
+                && p.get("in").and_then(Value::as_str) == Some(wanted)
+            {
                 return at;
             }
         }
@@ -52,7 +58,8 @@ pub fn param(doc: &Document, operation: &str, name: &str, location: ParamLocatio
 /// Where the property `name` of the schema at `schema` is declared, looking through
 /// `$ref`s and into `allOf` members, where merged structs found it.
 pub fn property(doc: &Document, schema: &str, name: &str) -> String {
-    find_property(doc, schema, name, 0).unwrap_or_else(|| format!("{schema}/properties/{}", escape_pointer_token(name)))
+    find_property(doc, schema, name, 0)
+        .unwrap_or_else(|| format!("{schema}/properties/{}", escape_pointer_token(name)))
 }
 
 fn find_property(doc: &Document, schema: &str, name: &str, depth: usize) -> Option<String> {
@@ -65,22 +72,35 @@ fn find_property(doc: &Document, schema: &str, name: &str, depth: usize) -> Opti
     if node.get("properties").and_then(|p| p.get(name)).is_some() {
         return Some(direct);
     }
-    let members = node.get("allOf").and_then(Value::as_array).map_or(0, Vec::len);
+    let members = node
+        .get("allOf")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
     // Later members win when `allOf` merges, so they are searched first.
-    (0..members).rev().find_map(|i| find_property(doc, &format!("{at}/allOf/{i}"), name, depth + 1))
+    (0..members)
+        .rev()
+        .find_map(|i| find_property(doc, &format!("{at}/allOf/{i}"), name, depth + 1))
 }
 
 /// The success status codes (`2xx`, `2XX`) the operation at `operation` documents.
 pub fn success_statuses(doc: &Document, operation: &str) -> BTreeSet<String> {
     doc.get(&format!("{operation}/responses"))
         .and_then(Value::as_object)
-        .map(|responses| responses.keys().filter(|code| code.starts_with('2')).cloned().collect())
+        .map(|responses| {
+            responses
+                .keys()
+                .filter(|code| code.starts_with('2'))
+                .cloned()
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// Whether the operation at `operation` is marked `deprecated: true`.
 pub fn is_deprecated(doc: &Document, operation: &str) -> bool {
-    doc.get(&format!("{operation}/deprecated")).and_then(Value::as_bool) == Some(true)
+    doc.get(&format!("{operation}/deprecated"))
+        .and_then(Value::as_bool)
+        == Some(true)
 }
 
 /// The pointer of the success response `status` of the operation, `$ref`s followed.
@@ -88,5 +108,8 @@ pub fn response(doc: &Document, operation: &str, status: &str) -> String {
     if status.is_empty() {
         return format!("{operation}/responses");
     }
-    follow(doc, &format!("{operation}/responses/{}", escape_pointer_token(status)))
+    follow(
+        doc,
+        &format!("{operation}/responses/{}", escape_pointer_token(status)),
+    )
 }

@@ -162,10 +162,26 @@ pub fn diff(old: &Document, new: &Document, settings: &Settings) -> Result<Repor
     let new_side = Side::resolve(new, settings)?;
     let mut findings = compare::operations(&old_side, &new_side);
     // Most severe first within an operation; the full order breaks the remaining ties.
-    findings.sort_by(|a, b| (&a.operation, b.level).cmp(&(&b.operation, a.level)).then_with(|| a.cmp(b)));
+    findings.sort_by(|a, b| {
+        (&a.operation, b.level)
+            .cmp(&(&b.operation, a.level))
+            .then_with(|| a.cmp(b))
+    });
     findings.dedup();
-    let mut operations: Vec<String> = old_side.api.operations.keys().chain(new_side.api.operations.keys()).cloned().collect();
-    operations.extend(old_side.skipped.iter().chain(&new_side.skipped).map(|s| s.operation.clone()));
+    let mut operations: Vec<String> = old_side
+        .api
+        .operations
+        .keys()
+        .chain(new_side.api.operations.keys())
+        .cloned()
+        .collect();
+    operations.extend(
+        old_side
+            .skipped
+            .iter()
+            .chain(&new_side.skipped)
+            .map(|s| s.operation.clone()),
+    );
     operations.sort();
     operations.dedup();
     Ok(Report {
@@ -189,17 +205,37 @@ impl<'a> Side<'a> {
     fn resolve(doc: &'a Document, settings: &Settings) -> Result<Side<'a>> {
         let all = select::all_operations(doc);
         let own = Settings {
-            operations: settings.operations.iter().filter(|id| all.iter().any(|op| &op.id == *id)).cloned().collect(),
-            tags: settings.tags.iter().filter(|t| all.iter().any(|op| op.tags.contains(t))).cloned().collect(),
+            operations: settings
+                .operations
+                .iter()
+                .filter(|id| all.iter().any(|op| &op.id == *id))
+                .cloned()
+                .collect(),
+            tags: settings
+                .tags
+                .iter()
+                .filter(|t| all.iter().any(|op| op.tags.contains(t)))
+                .cloned()
+                .collect(),
             strict: false,
             ..settings.clone()
         };
         if !own.all && own.operations.is_empty() && own.tags.is_empty() {
-            return Ok(Side { doc, api: Api::default(), skipped: Vec::new(), all });
+            return Ok(Side {
+                doc,
+                api: Api::default(),
+                skipped: Vec::new(),
+                all,
+            });
         }
         let selected = select::select(doc, &own)?;
         let Resolved { api, skipped } = resolve::resolve(doc, &selected, &own)?;
-        Ok(Side { doc, api, skipped, all })
+        Ok(Side {
+            doc,
+            api,
+            skipped,
+            all,
+        })
     }
 }
 
@@ -219,7 +255,13 @@ fn check_selection(old: &Document, new: &Document, settings: &Settings) -> Resul
     }
     for tag in &settings.tags {
         if !has_tag(&old_ops, tag) && !has_tag(&new_ops, tag) {
-            select::select(new, &Settings { tags: vec![tag.clone()], ..Settings::default() })?;
+            select::select(
+                new,
+                &Settings {
+                    tags: vec![tag.clone()],
+                    ..Settings::default()
+                },
+            )?;
         }
     }
     Ok(())

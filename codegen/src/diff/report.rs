@@ -8,7 +8,12 @@ use serde::Serialize;
 use super::{Affects, Finding, Level, Report, SCHEMA_VERSION};
 
 /// Levels from most to least severe, the order every summary uses.
-const LEVELS: [Level; 4] = [Level::Breaking, Level::Warning, Level::Additive, Level::Docs];
+const LEVELS: [Level; 4] = [
+    Level::Breaking,
+    Level::Warning,
+    Level::Additive,
+    Level::Docs,
+];
 
 #[derive(Serialize)]
 struct Summary {
@@ -39,8 +44,15 @@ impl Report {
     }
 
     fn summary_line(&self) -> String {
-        let counts: Vec<String> = LEVELS.iter().map(|l| format!("{} {}", self.count(*l), l.as_str())).collect();
-        format!("{} in {} operation(s)", counts.join(", "), self.operations.len())
+        let counts: Vec<String> = LEVELS
+            .iter()
+            .map(|l| format!("{} {}", self.count(*l), l.as_str()))
+            .collect();
+        format!(
+            "{} in {} operation(s)",
+            counts.join(", "),
+            self.operations.len()
+        )
     }
 
     /// The report as pretty-printed JSON, ending in a newline.
@@ -61,7 +73,12 @@ impl Report {
 
     /// The report as text for a terminal: findings grouped by operation.
     pub fn to_text(&self) -> String {
-        let mut out = format!("cfgen diff: {} -> {}\n{}\n", self.old, self.new, self.summary_line());
+        let mut out = format!(
+            "cfgen diff: {} -> {}\n{}\n",
+            self.old,
+            self.new,
+            self.summary_line()
+        );
         let mut current = None;
         for f in &self.findings {
             if current != Some(&f.operation) {
@@ -86,14 +103,22 @@ impl Report {
 
     /// The report as markdown: a headline and one table row per finding.
     pub fn to_markdown(&self) -> String {
-        let mut out = format!("### cfgen diff: `{}` → `{}`\n\n{}\n", self.old, self.new, self.summary_line());
+        let mut out = format!(
+            "### cfgen diff: `{}` → `{}`\n\n{}\n",
+            self.old,
+            self.new,
+            self.summary_line()
+        );
         if self.findings.is_empty() {
             out.push_str("\nNo changes in the selected operations.\n");
             return out;
         }
         out.push_str("\n| level | operation | kind | change | Rust item | old | new |\n|---|---|---|---|---|---|---|\n");
         for f in &self.findings {
-            let code = |text: &Option<String>| text.as_deref().map_or(String::new(), |t| format!("`{}`", cell(t)));
+            let code = |text: &Option<String>| {
+                text.as_deref()
+                    .map_or(String::new(), |t| format!("`{}`", cell(t)))
+            };
             let level = match f.level {
                 Level::Breaking => format!("**{}**", label(f)),
                 _ => label(f),

@@ -38,7 +38,7 @@ impl Resolver<'_> {
             path,
             summary: op.summary.clone(),
             description: op.description.clone(),
-            deprecated: op.deprecated.then(|| deprecation_note(&op)),
+            deprecated: op.deprecated.then(|| self.deprecation_note(&op, &located.id)),
             tags: op.tags.clone(),
             params,
             body,
@@ -232,6 +232,34 @@ impl Resolver<'_> {
     }
 }
 
+impl Resolver<'_> {
+    /// The note of a deprecated operation. Cloudflare's `x-cfDeprecation` extension
+    /// gives one, sometimes through a `$ref`; a `$ref` that does not resolve here (older
+    /// documents point into unpublished files such as `../organization.json`) is
+    /// ignored, because a vendor extension must never stop generation. Without a note,
+    /// a twin named like the operation minus `-deprecated` is named as the replacement.
+    fn deprecation_note(&self, op: &openapiv3::Operation, id: &str) -> String {
+        let mut extension = op.extensions.get("x-cfDeprecation");
+        if let Some(reference) = extension.and_then(|e| e.get("$ref")).and_then(Value::as_str) {
+            extension = reference.starts_with("#/").then(|| self.doc.get(reference)).flatten();
+        }
+        let description = extension.and_then(|d| d.get("description")).and_then(Value::as_str);
+        let eol = extension.and_then(|d| d.get("eol")).and_then(Value::as_str);
+        match (description, eol) {
+            (Some(d), Some(eol)) => format!("{} (end of life: {eol})", d.trim()),
+            (Some(d), None) => d.trim().to_string(),
+            (None, _) => match id.strip_suffix("-deprecated").filter(|twin| self.has_operation(twin)) {
+                Some(twin) => format!("deprecated in the OpenAPI document; use operation `{twin}` instead"),
+                None => "deprecated in the OpenAPI document".to_string(),
+            },
+        }
+    }
+
+    fn has_operation(&self, id: &str) -> bool {
+        crate::select::all_operations(self.doc).iter().any(|op| op.id == id)
+    }
+}
+
 fn location(param: &Parameter, at: &str, resolver: &Resolver<'_>) -> Result<Option<ParamLocation>> {
     Ok(Some(match param {
         Parameter::Path { .. } => ParamLocation::Path,
@@ -335,15 +363,6 @@ fn strip_nullable(ty: TypeRef) -> TypeRef {
         TypeRef::Nullable(inner) => *inner,
         ty => ty,
     }
-}
-
-fn deprecation_note(op: &openapiv3::Operation) -> String {
-    op.extensions
-        .get("x-cfDeprecation")
-        .and_then(|d| d.get("description"))
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .unwrap_or_else(|| "deprecated in the OpenAPI document".to_string())
 }
 
 /// JSON media types: `application/json`, with parameters or a `+json` suffix.

@@ -13,16 +13,20 @@ use super::input::Batch;
 use super::report::{CountMismatch, FailedKey, KeyError};
 use crate::namespace_delete_multiple_key_value_pairs;
 
-/// Where chunks go, shared by every chunk of a run.
-pub(super) struct Target<'a> {
-    pub(super) client: &'a Client,
-    pub(super) account_id: &'a str,
-    pub(super) namespace_id: &'a str,
+/// Where chunks go, shared by every chunk of a run. Owned (cheap clones of
+/// `Arc`s) rather than borrowed, so that each chunk's future is free of
+/// borrowed lifetimes: futures that borrow through a stream combinator's
+/// closure trip a compiler limitation and stop being `Send`.
+#[derive(Clone)]
+pub(super) struct Target {
+    pub(super) client: Client,
+    pub(super) account_id: Arc<str>,
+    pub(super) namespace_id: Arc<str>,
     pub(super) resends: u32,
-    pub(super) timer: &'a dyn Timer,
+    pub(super) timer: Arc<dyn Timer>,
     /// Set by the first request that fails in a way every later request
     /// would too; chunks not yet sent are then skipped.
-    pub(super) stop: &'a OnceLock<Arc<Error>>,
+    pub(super) stop: Arc<OnceLock<Arc<Error>>>,
 }
 
 /// What became of one batch's input keys.
@@ -38,7 +42,7 @@ pub(super) struct Outcome {
 
 /// Deletes the keys of `batch`; every input key of the batch ends up in the
 /// outcome exactly once.
-pub(super) async fn settle(target: &Target<'_>, batch: Batch) -> Outcome {
+pub(super) async fn settle(target: Target, batch: Batch) -> Outcome {
     let mut outcome = Outcome {
         read: batch.read,
         duplicates: batch.duplicates,
@@ -62,9 +66,9 @@ pub(super) async fn settle(target: &Target<'_>, batch: Batch) -> Outcome {
         sends += 1;
         outcome.requests += 1;
         let sent = namespace_delete_multiple_key_value_pairs(
-            target.client,
-            target.account_id,
-            target.namespace_id,
+            &target.client,
+            &target.account_id,
+            &target.namespace_id,
             &pending,
         )
         .await;
@@ -83,7 +87,7 @@ pub(super) async fn settle(target: &Target<'_>, batch: Batch) -> Outcome {
     outcome
 }
 
-impl Target<'_> {
+impl Target {
     /// The wait before re-send number `round` (from 1): the client's retry
     /// base delay, doubled each round, capped at its maximum delay. Keys
     /// left unsuccessful are usually a passing state of the store, so

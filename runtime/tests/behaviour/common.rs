@@ -1,6 +1,8 @@
 //! Shared fixtures.
 
-use cfgen_runtime::{Client, ClientBuilder, Credentials, ManualTimer, Method, Request, encode_path};
+use cfgen_runtime::{
+    Client, ClientBuilder, Credentials, ManualTimer, Method, Request, encode_path,
+};
 use serde::Deserialize;
 use testkit::MockServer;
 

@@ -10,7 +10,12 @@ use testkit::{MockServer, Reply};
 use crate::common::*;
 
 fn lookup(pairs: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
-    move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
+    move |name| {
+        pairs
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    }
 }
 
 #[tokio::test]
@@ -20,7 +25,10 @@ async fn token_and_base_url_from_the_environment() {
         ("CLOUDFLARE_API_TOKEN", "env-token".to_owned()),
         ("CLOUDFLARE_BASE_URL", base_url(&server)),
     ];
-    let client = ClientBuilder::from_env_vars(lookup(vars)).unwrap().build().unwrap();
+    let client = ClientBuilder::from_env_vars(lookup(vars))
+        .unwrap()
+        .build()
+        .unwrap();
     let _: Value = client.send(bulk_delete(&keys(&["a"]))).await.unwrap();
     let request = server.last_request().unwrap();
     assert_eq!(request.header("authorization"), Some("Bearer env-token"));
@@ -35,7 +43,10 @@ async fn email_and_key_from_the_environment() {
         ("CLOUDFLARE_API_KEY", "env-key".to_owned()),
         ("CLOUDFLARE_BASE_URL", base_url(&server)),
     ];
-    let client = ClientBuilder::from_env_vars(lookup(vars)).unwrap().build().unwrap();
+    let client = ClientBuilder::from_env_vars(lookup(vars))
+        .unwrap()
+        .build()
+        .unwrap();
     let _: Value = client.send(bulk_delete(&keys(&["a"]))).await.unwrap();
     let request = server.last_request().unwrap();
     assert_eq!(request.header("x-auth-email"), Some("ops@example.com"));
@@ -45,7 +56,10 @@ async fn email_and_key_from_the_environment() {
 #[test]
 fn the_default_base_url_is_cloudflares() {
     let vars = vec![("CLOUDFLARE_API_TOKEN", "t".to_owned())];
-    let client = ClientBuilder::from_env_vars(lookup(vars)).unwrap().build().unwrap();
+    let client = ClientBuilder::from_env_vars(lookup(vars))
+        .unwrap()
+        .build()
+        .unwrap();
     assert_eq!(client.base_url(), "https://api.cloudflare.com/client/v4");
 }
 

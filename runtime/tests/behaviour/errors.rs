@@ -1,7 +1,10 @@
 //! How answers become errors: every envelope item kept, non-JSON bodies
 //! kept, decode errors, `success: false` on a 2xx.
 
-use cfgen_runtime::{ApiMessage, ApiMessageSource, BODY_START_LIMIT, Error, ErrorKind, ManualTimer, RetryPolicy, StatusCode};
+use cfgen_runtime::{
+    ApiMessage, ApiMessageSource, BODY_START_LIMIT, Error, ErrorKind, ManualTimer, RetryPolicy,
+    StatusCode,
+};
 use serde_json::{Value, json};
 use testkit::{MockServer, Reply};
 
@@ -42,13 +45,17 @@ async fn client_errors_keep_every_envelope_item() {
                 code: 10001,
                 message: "key too long".into(),
                 documentation_url: Some("https://developers.cloudflare.com/kv".into()),
-                source: Some(ApiMessageSource { pointer: Some("/3".into()) }),
+                source: Some(ApiMessageSource {
+                    pointer: Some("/3".into())
+                }),
             },
             ApiMessage {
                 code: 10002,
                 message: "key empty".into(),
                 documentation_url: None,
-                source: Some(ApiMessageSource { pointer: Some("/7".into()) }),
+                source: Some(ApiMessageSource {
+                    pointer: Some("/7".into())
+                }),
             },
         ]
     );
@@ -56,7 +63,9 @@ async fn client_errors_keep_every_envelope_item() {
     assert_eq!(api.messages[0].message, "partial batch rejected");
     assert_eq!(
         error.to_string(),
-        format!("{OPERATION} failed with status 400 Bad Request: [10001] key too long (at /3); [10002] key empty (at /7)")
+        format!(
+            "{OPERATION} failed with status 400 Bad Request: [10001] key too long (at /3); [10002] key empty (at /7)"
+        )
     );
 }
 
@@ -71,24 +80,39 @@ async fn auth_and_not_found_errors_are_classified_and_not_retried() {
     ] {
         let (error, server) = first_error(Reply::api_error(status, 10000, "nope")).await;
         assert_eq!(error.kind(), kind, "status {status}");
-        assert_eq!(server.request_count(), 1, "status {status} must not be retried");
+        assert_eq!(
+            server.request_count(),
+            1,
+            "status {status} must not be retried"
+        );
         assert_eq!(error.attempts(), 1);
     }
 }
 
 #[tokio::test]
 async fn html_from_a_proxy_keeps_status_and_start_of_body() {
-    let page = format!("<html><head><title>502 Bad Gateway</title></head><body>{}</body></html>", "x".repeat(2000));
+    let page = format!(
+        "<html><head><title>502 Bad Gateway</title></head><body>{}</body></html>",
+        "x".repeat(2000)
+    );
     let server = MockServer::with_replies([Reply::html(502, page.clone())]).await;
-    let client = builder(&server, &ManualTimer::new()).retry_policy(RetryPolicy::none()).build().unwrap();
-    let error = client.send::<Value>(bulk_delete(&keys(&["a"]))).await.unwrap_err();
+    let client = builder(&server, &ManualTimer::new())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let error = client
+        .send::<Value>(bulk_delete(&keys(&["a"])))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Server);
     assert_eq!(error.status(), Some(StatusCode::BAD_GATEWAY));
     assert!(error.is_retryable());
     let api = error.api_error().unwrap();
     assert!(api.errors.is_empty());
     assert_eq!(api.body, page[..BODY_START_LIMIT]);
-    assert!(error.to_string().contains("failed with status 502 Bad Gateway, body starts with \"<html><head><title>502 Bad Gateway"));
+    assert!(error.to_string().contains(
+        "failed with status 502 Bad Gateway, body starts with \"<html><head><title>502 Bad Gateway"
+    ));
 }
 
 #[tokio::test]
@@ -98,16 +122,25 @@ async fn a_2xx_that_does_not_match_the_type_is_a_decode_error() {
     assert_eq!(server.request_count(), 1, "decode errors are not retried");
     assert_eq!(error.kind(), ErrorKind::Decode);
     assert_eq!(error.status(), Some(StatusCode::OK));
-    let Error::Decode(decode) = &error else { panic!("expected a decode error, got {error:?}") };
+    let Error::Decode(decode) = &error else {
+        panic!("expected a decode error, got {error:?}")
+    };
     assert!(decode.body.starts_with(r#"{"success":true"#));
-    assert!(error.to_string().contains("missing field `unsuccessful_keys`"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("missing field `unsuccessful_keys`"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
 async fn a_2xx_that_is_not_json_is_a_decode_error() {
     let (error, _) = first_error(Reply::html(200, "<html>maintenance</html>")).await;
     assert_eq!(error.kind(), ErrorKind::Decode);
-    let Error::Decode(decode) = &error else { panic!("expected a decode error") };
+    let Error::Decode(decode) = &error else {
+        panic!("expected a decode error")
+    };
     assert_eq!(decode.body, "<html>maintenance</html>");
 }
 

@@ -35,7 +35,10 @@ async fn clones_and_clients_given_the_same_limit_share_the_budget() {
     let server = MockServer::with_handler(|_| Reply::success(bulk_result())).await;
     let timer = ManualTimer::new();
     let limit = RateLimit::per_window(2, MINUTE);
-    let client = builder(&server, &timer).rate_limit(limit.clone()).build().unwrap();
+    let client = builder(&server, &timer)
+        .rate_limit(limit.clone())
+        .build()
+        .unwrap();
     let clone = client.clone();
     let other = builder(&server, &timer).rate_limit(limit).build().unwrap();
     send(&client).await;
@@ -58,7 +61,10 @@ async fn retries_count_against_the_budget() {
         .unwrap();
     send(&client).await;
     // One second for Retry-After, then the rest of the minute for the limit.
-    assert_eq!(timer.sleeps(), [Duration::from_secs(1), Duration::from_secs(59)]);
+    assert_eq!(
+        timer.sleeps(),
+        [Duration::from_secs(1), Duration::from_secs(59)]
+    );
 }
 
 #[tokio::test]

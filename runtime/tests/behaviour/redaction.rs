@@ -19,7 +19,10 @@ fn credentials_builders_and_clients_redact_secrets() {
     let key = Credentials::api_key("ops@example.com", KEY);
     let service = Credentials::user_service_key(KEY);
     let builder = Client::builder().credentials(key.clone());
-    let client = Client::builder().credentials(token.clone()).build().unwrap();
+    let client = Client::builder()
+        .credentials(token.clone())
+        .build()
+        .unwrap();
     for text in [
         format!("{token:?}"),
         format!("{key:?}"),
@@ -51,8 +54,14 @@ async fn errors_do_not_carry_secrets() {
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let auth = client.send_empty(bulk_delete(&keys(&["a"]))).await.unwrap_err();
-    let transport = client.send_empty(bulk_delete(&keys(&["a"]))).await.unwrap_err();
+    let auth = client
+        .send_empty(bulk_delete(&keys(&["a"])))
+        .await
+        .unwrap_err();
+    let transport = client
+        .send_empty(bulk_delete(&keys(&["a"])))
+        .await
+        .unwrap_err();
     for error in [auth, transport] {
         assert_no_secret(&format!("{error}"));
         assert_no_secret(&format!("{error:?}"));

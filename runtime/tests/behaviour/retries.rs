@@ -10,9 +10,16 @@ use crate::common::*;
 
 const SECOND: Duration = Duration::from_secs(1);
 
-async fn run(replies: Vec<Reply>, timer: &ManualTimer, policy: RetryPolicy) -> (Result<BulkDeleteResponse, Error>, MockServer) {
+async fn run(
+    replies: Vec<Reply>,
+    timer: &ManualTimer,
+    policy: RetryPolicy,
+) -> (Result<BulkDeleteResponse, Error>, MockServer) {
     let server = MockServer::with_replies(replies).await;
-    let client = builder(&server, timer).retry_policy(policy).build().unwrap();
+    let client = builder(&server, timer)
+        .retry_policy(policy)
+        .build()
+        .unwrap();
     let result = client.send(bulk_delete(&keys(&["a", "b"]))).await;
     (result, server)
 }
@@ -24,7 +31,10 @@ fn rate_limited() -> Reply {
 #[tokio::test]
 async fn retry_after_seconds_is_honoured_exactly_even_at_300s() {
     let timer = ManualTimer::new();
-    let replies = vec![rate_limited().with_header("retry-after", "300"), Reply::success(bulk_result())];
+    let replies = vec![
+        rate_limited().with_header("retry-after", "300"),
+        Reply::success(bulk_result()),
+    ];
     let (result, server) = run(replies, &timer, RetryPolicy::default()).await;
     assert_eq!(result.unwrap().result.successful_key_count, 2);
     assert_eq!(timer.sleeps(), [300 * SECOND]);
@@ -66,7 +76,10 @@ async fn ratelimit_header_reset_is_honoured() {
 #[tokio::test]
 async fn a_wait_over_the_ceiling_returns_the_rate_limited_error_at_once() {
     let timer = ManualTimer::new();
-    let replies = vec![rate_limited().with_header("retry-after", "600"), Reply::success(bulk_result())];
+    let replies = vec![
+        rate_limited().with_header("retry-after", "600"),
+        Reply::success(bulk_result()),
+    ];
     let (result, server) = run(replies, &timer, RetryPolicy::default()).await;
     let error = result.unwrap_err();
     assert_eq!(server.request_count(), 1);
@@ -76,14 +89,19 @@ async fn a_wait_over_the_ceiling_returns_the_rate_limited_error_at_once() {
     assert!(error.is_retryable());
     assert_eq!(
         error.to_string(),
-        format!("{OPERATION} failed with status 429 Too Many Requests: [10000] rate limited (server asked to retry after 600s)")
+        format!(
+            "{OPERATION} failed with status 429 Too Many Requests: [10000] rate limited (server asked to retry after 600s)"
+        )
     );
 }
 
 #[tokio::test]
 async fn the_ceiling_is_configurable() {
     let timer = ManualTimer::new();
-    let replies = vec![rate_limited().with_header("retry-after", "600"), Reply::success(bulk_result())];
+    let replies = vec![
+        rate_limited().with_header("retry-after", "600"),
+        Reply::success(bulk_result()),
+    ];
     let policy = RetryPolicy::default().with_max_server_wait(Duration::from_secs(900));
     let (result, _) = run(replies, &timer, policy).await;
     result.unwrap();
@@ -99,7 +117,9 @@ async fn server_errors_back_off_exponentially_with_jitter() {
         Reply::status(503),
         Reply::success(bulk_result()),
     ];
-    let policy = RetryPolicy::default().with_base_delay(SECOND).with_max_delay(3 * SECOND);
+    let policy = RetryPolicy::default()
+        .with_base_delay(SECOND)
+        .with_max_delay(3 * SECOND);
     let (result, server) = run(replies, &timer, policy).await;
     result.unwrap();
     assert_eq!(server.request_count(), 4);
@@ -107,14 +127,19 @@ async fn server_errors_back_off_exponentially_with_jitter() {
     assert_eq!(sleeps.len(), 3);
     // Base 1 s doubling, plus up to 100% jitter, capped at 3 s.
     assert!(sleeps[0] >= SECOND && sleeps[0] < 2 * SECOND, "{sleeps:?}");
-    assert!(sleeps[1] >= 2 * SECOND && sleeps[1] <= 3 * SECOND, "{sleeps:?}");
+    assert!(
+        sleeps[1] >= 2 * SECOND && sleeps[1] <= 3 * SECOND,
+        "{sleeps:?}"
+    );
     assert_eq!(sleeps[2], 3 * SECOND, "{sleeps:?}");
 }
 
 #[tokio::test]
 async fn exhausted_attempts_return_the_last_error_with_the_count() {
     let timer = ManualTimer::new();
-    let replies = (1..=5).map(|n| Reply::html(503, format!("<html>attempt {n}</html>"))).collect();
+    let replies = (1..=5)
+        .map(|n| Reply::html(503, format!("<html>attempt {n}</html>")))
+        .collect();
     let policy = RetryPolicy::default().with_max_attempts(5);
     let (result, server) = run(replies, &timer, policy).await;
     let error = result.unwrap_err();
@@ -129,7 +154,12 @@ async fn exhausted_attempts_return_the_last_error_with_the_count() {
 #[tokio::test]
 async fn retry_policy_none_sends_once() {
     let timer = ManualTimer::new();
-    let (result, server) = run(vec![rate_limited(), Reply::success(bulk_result())], &timer, RetryPolicy::none()).await;
+    let (result, server) = run(
+        vec![rate_limited(), Reply::success(bulk_result())],
+        &timer,
+        RetryPolicy::none(),
+    )
+    .await;
     assert_eq!(result.unwrap_err().kind(), ErrorKind::RateLimited);
     assert_eq!(server.request_count(), 1);
     assert!(timer.sleeps().is_empty());
@@ -152,7 +182,10 @@ async fn a_dropped_connection_without_retries_is_a_transport_error() {
     let error = result.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Transport);
     assert!(error.is_retryable());
-    assert_eq!(error.to_string(), format!("{OPERATION}: the connection failed"));
+    assert_eq!(
+        error.to_string(),
+        format!("{OPERATION}: the connection failed")
+    );
 }
 
 // The only tests that wait in real time: a slow answer must hit the
@@ -167,7 +200,10 @@ async fn a_slow_answer_times_out_and_is_retried() {
         Reply::success(bulk_result()),
     ])
     .await;
-    let client = builder(&server, &timer).request_timeout(SECOND).build().unwrap();
+    let client = builder(&server, &timer)
+        .request_timeout(SECOND)
+        .build()
+        .unwrap();
     let answer: BulkDeleteResponse = client.send(bulk_delete(&keys(&["a"]))).await.unwrap();
     assert_eq!(answer.result.successful_key_count, 2);
     assert_eq!(server.request_count(), 2);
@@ -176,22 +212,34 @@ async fn a_slow_answer_times_out_and_is_retried() {
 #[tokio::test]
 async fn a_timeout_without_retries_is_a_timeout_error() {
     let timer = ManualTimer::new();
-    let server = MockServer::with_replies([Reply::success(bulk_result()).with_delay(Duration::from_secs(30))]).await;
+    let server = MockServer::with_replies([
+        Reply::success(bulk_result()).with_delay(Duration::from_secs(30))
+    ])
+    .await;
     let client = builder(&server, &timer)
         .request_timeout(SECOND)
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let error = client.send::<BulkDeleteResponse>(bulk_delete(&keys(&["a"]))).await.unwrap_err();
+    let error = client
+        .send::<BulkDeleteResponse>(bulk_delete(&keys(&["a"])))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Timeout);
     assert!(error.is_retryable());
-    assert_eq!(error.to_string(), format!("{OPERATION}: the request timed out"));
+    assert_eq!(
+        error.to_string(),
+        format!("{OPERATION}: the request timed out")
+    );
 }
 
 #[tokio::test]
 async fn connection_refused_is_retried_then_reported() {
     // Bind a port, then close it, so nothing listens there.
-    let address = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let address = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let timer = ManualTimer::new();
     let client = cfgen_runtime::Client::builder()
         .base_url(format!("http://{address}/client/v4"))
@@ -200,7 +248,10 @@ async fn connection_refused_is_retried_then_reported() {
         .retry_policy(RetryPolicy::default().with_max_attempts(3))
         .build()
         .unwrap();
-    let error = client.send_empty(bulk_delete(&keys(&["a"]))).await.unwrap_err();
+    let error = client
+        .send_empty(bulk_delete(&keys(&["a"])))
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Transport);
     assert_eq!(error.attempts(), 3);
     assert_eq!(timer.sleeps().len(), 2);

@@ -1,0 +1,201 @@
+//! `cfgen diff` on two real Cloudflare documents (2023-01-03 and 2024-08-07), between
+//! which bulk delete moved from `DELETE …/bulk` to `POST …/bulk/delete`, its path
+//! parameters were renamed, and the old route stayed as a deprecated twin.
+//!
+//! The text report is pinned in `tests/snapshots/`; rerun with `BLESS=1` to accept a
+//! change. Skipped, with a line saying so, when `../shared/cloudflare-spec` is absent.
+
+use std::path::{Path, PathBuf};
+
+use cfgen::Settings;
+use cfgen::diff::{Affects, Level, Report};
+use cfgen::load::Document;
+
+const BULK_DELETE: &str = cfgen::BULK_DELETE_OPERATION;
+const TWIN: &str = "workers-kv-namespace-delete-multiple-key-value-pairs-deprecated";
+const OLD: &str = "openapi-2023-01-03.json";
+const NEW: &str = "openapi-2024-08-07.json";
+
+/// Loads a shared document under its bare file name, so reports hold no local paths.
+fn shared(file: &str) -> Option<Document> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/cloudflare-spec");
+    if !dir.exists() {
+        println!("skipped: ../shared/cloudflare-spec not found");
+        return None;
+    }
+    let text = std::fs::read_to_string(dir.join(file)).expect("shared document is readable");
+    Some(Document::from_text(file, &text).expect("shared document loads"))
+}
+
+fn diff(ops: &[&str]) -> Option<Report> {
+    let (old, new) = (shared(OLD)?, shared(NEW)?);
+    let settings = Settings {
+        operations: ops.iter().map(|s| s.to_string()).collect(),
+        strip_prefixes: cfgen::WORKERS_KV_PREFIXES
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        ..Settings::default()
+    };
+    Some(cfgen::diff::diff(&old, &new, &settings).expect("diff of the real documents succeeds"))
+}
+
+fn find<'a>(report: &'a Report, operation: &str, kind: &str) -> Vec<&'a cfgen::diff::Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.operation == operation && f.kind == kind)
+        .collect()
+}
+
+#[test]
+fn bulk_delete_2023_to_2024() {
+    let Some(report) = diff(&[BULK_DELETE, TWIN]) else {
+        return;
+    };
+    assert_eq!(report.operations, [BULK_DELETE, TWIN]);
+
+    let method = find(&report, BULK_DELETE, "method-changed");
+    assert_eq!(method.len(), 1);
+    assert_eq!(method[0].message, "method changed from DELETE to POST");
+    assert_eq!(
+        (method[0].level, method[0].affects),
+        (Level::Breaking, Affects::Wire)
+    );
+
+    let path = find(&report, BULK_DELETE, "path-changed");
+    assert_eq!(path.len(), 1);
+    assert!(path[0].message.starts_with(
+        "path changed from `/accounts/{account_identifier}/storage/kv/namespaces/{namespace_identifier}/bulk` \
+         to `/accounts/{account_id}/storage/kv/namespaces/{namespace_id}/bulk/delete`"
+    ));
+    assert!(
+        path[0]
+            .message
+            .contains(&format!("is now operation `{TWIN}`, deprecated")),
+        "{}",
+        path[0].message
+    );
+
+    let mut renames: Vec<&str> = find(&report, BULK_DELETE, "parameter-renamed")
+        .iter()
+        .map(|f| f.rust_item.as_deref().unwrap())
+        .collect();
+    renames.sort();
+    assert_eq!(
+        renames,
+        [
+            "namespace_delete_multiple_key_value_pairs(account_id)",
+            "namespace_delete_multiple_key_value_pairs(namespace_id)"
+        ]
+    );
+
+    let twin: Vec<(&str, Level)> = report
+        .findings
+        .iter()
+        .filter(|f| f.operation == TWIN)
+        .map(|f| (f.kind, f.level))
+        .collect();
+    assert_eq!(
+        twin,
+        [
+            ("operation-deprecated", Level::Warning),
+            ("operation-added", Level::Additive)
+        ]
+    );
+
+    // Everything else is a real change of the success response, read off the two
+    // documents: `api-response-single` (2023) required `result` and typed it `anyOf:
+    // [object, string]`; `workers-kv_api-response-common-no-result` (2024) leaves it
+    // optional and an object, and its generated name differs. The description changed
+    // "Namespace" to "namespace". The schema renames that keep the structure and the
+    // Rust name (`bulk_delete` → `workers-kv_bulk_delete`, `messages` →
+    // `workers-kv_messages`) produce nothing.
+    let mut kinds: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.operation == BULK_DELETE)
+        .map(|f| f.kind)
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "became-optional",
+            "docs-changed",
+            "method-changed",
+            "parameter-renamed",
+            "parameter-renamed",
+            "path-changed",
+            "type-changed",
+            "type-renamed"
+        ]
+    );
+
+    assert_snapshot(
+        &snapshot_path("diff_bulk_delete_2023-01-03_2024-08-07.txt"),
+        &report.to_text(),
+    );
+}
+
+#[test]
+fn default_selection_does_not_report_the_twin() {
+    let Some(report) = diff(&[BULK_DELETE]) else {
+        return;
+    };
+    assert_eq!(report.operations, [BULK_DELETE]);
+    assert!(report.findings.iter().all(|f| f.operation == BULK_DELETE));
+    assert_eq!(report.worst(), Some(Level::Breaking));
+}
+
+fn snapshot_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name)
+}
+
+/// Compares `actual` with the committed snapshot, or rewrites it when `BLESS=1`.
+fn assert_snapshot(path: &Path, actual: &str) {
+    if std::env::var_os("BLESS").is_some_and(|v| v == "1") {
+        cfgen::write::write_if_changed(path, actual).expect("write snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_default();
+    if expected != actual {
+        panic!(
+            "snapshot {} differs; rerun with BLESS=1 to accept:\n{}",
+            path.display(),
+            line_diff(&expected, actual)
+        );
+    }
+}
+
+/// A line diff, expected (`-`) against actual (`+`), from a longest common subsequence;
+/// the snapshots are a few dozen lines, so the quadratic table is small.
+fn line_diff(expected: &str, actual: &str) -> String {
+    let (a, b): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
+    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, String::new());
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            out += &format!("  {}\n", a[i]);
+            (i, j) = (i + 1, j + 1);
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            out += &format!("+ {}\n", b[j]);
+            j += 1;
+        } else {
+            out += &format!("- {}\n", a[i]);
+            i += 1;
+        }
+    }
+    out
+}
