@@ -1,0 +1,46 @@
+//! Behaviour of the clients generated from real historical documents (snapshots made
+//! by `codegen/tests/real_spec.rs`): each sends the request of its own era.
+
+use cfgen_runtime::{Client, RetryPolicy};
+use cfgen_tests::snapshots::{bulk_delete_2023_01_03 as v2023, bulk_delete_2024_08_07 as v2024};
+use serde_json::json;
+use testkit::{MockServer, Reply};
+
+async fn server_and_client() -> (MockServer, Client) {
+    let server = MockServer::with_replies([Reply::success(json!({"successful_key_count": 1}))]).await;
+    let client = Client::builder()
+        .base_url(server.url())
+        .api_token("token")
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    (server, client)
+}
+
+#[tokio::test]
+async fn the_2023_client_sends_delete_to_bulk() {
+    let (server, client) = server_and_client().await;
+    let keys = vec!["k".to_string()];
+    let response = v2023::namespace_delete_multiple_key_value_pairs(&client, "acc", "ns", &keys).await.unwrap();
+    let request = server.last_request().unwrap();
+    assert_eq!(request.method, "DELETE");
+    assert_eq!(request.path_only(), "/accounts/acc/storage/kv/namespaces/ns/bulk");
+    assert_eq!(request.json().unwrap(), json!(["k"]));
+    assert!(response.result.is_some(), "the untyped 2023 result is kept");
+}
+
+#[tokio::test]
+async fn the_2024_client_sends_post_to_bulk_delete_and_keeps_the_deprecated_twin() {
+    let (server, client) = server_and_client().await;
+    let keys = vec!["k".to_string()];
+    v2024::namespace_delete_multiple_key_value_pairs(&client, "acc", "ns", &keys).await.unwrap();
+    let request = server.last_request().unwrap();
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.path_only(), "/accounts/acc/storage/kv/namespaces/ns/bulk/delete");
+
+    server.push(Reply::success(json!({})));
+    #[allow(deprecated)]
+    v2024::namespace_delete_multiple_key_value_pairs_deprecated(&client, "acc", "ns", &keys).await.unwrap();
+    let request = server.last_request().unwrap();
+    assert_eq!((request.method.as_str(), request.path_only()), ("DELETE", "/accounts/acc/storage/kv/namespaces/ns/bulk"));
+}
