@@ -301,15 +301,20 @@ async fn a_stream_is_read_no_further_ahead_than_the_chunks_in_flight() {
     let client = client(&server, &timer, 1);
     let pulled = Arc::new(AtomicU64::new(0));
     let counter = Arc::clone(&pulled);
-    let stream = futures::stream::iter(0..20_000).map(move |i| {
-        counter.fetch_add(1, Ordering::SeqCst);
-        format!("k{i}")
+    // `unfold` panics if polled again after it ended, as many streams do.
+    let stream = futures::stream::unfold(0, move |i| {
+        let next = (i < 20_000).then(|| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            (format!("k{i}"), i + 1)
+        });
+        async move { next }
     });
     let (chunk_size, concurrency) = (500, 3);
     let mut seen = Vec::new();
     let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
         .chunk_size(chunk_size)
         .concurrency(concurrency)
+        .expected_total(20_000)
         .on_progress(|p| seen.push((pulled.load(Ordering::SeqCst), p)))
         .run_stream(stream)
         .await
@@ -319,7 +324,6 @@ async fn a_stream_is_read_no_further_ahead_than_the_chunks_in_flight() {
     let bound = ((concurrency + 1) * chunk_size) as u64;
     for (pulled, progress) in &seen {
         assert!(pulled - progress.done <= bound, "{pulled} read, {} done", progress.done);
-        // The stream's exact size hint gives the total.
         assert_eq!(progress.total, Some(20_000));
     }
     assert!(seen.windows(2).all(|w| w[0].1.done < w[1].1.done));

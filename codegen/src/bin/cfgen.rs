@@ -46,7 +46,7 @@ enum Command {
     ///                  "new_pointer": JSON pointer into --new, or null,
     ///                  "rust_item": the generated Rust item that changes, or null,
     ///                  "message": TEXT}, ...]}
-    /// Findings are sorted by operation, then level (most severe first), then kind.
+    /// Findings are sorted by operation, level (most severe first), affects and kind.
     #[command(verbatim_doc_comment)]
     Diff(DiffArgs),
 }

@@ -45,7 +45,7 @@
 //!     "new_pointer": "#/paths/..." | null,           // JSON pointer into the new document
 //!     "rust_item": "<generated Rust item that changes>" | null,
 //!     "message": "<one sentence for a person>"
-//!   }, ...]              // sorted: operation, level (most severe first), kind, pointers
+//!   }, ...]              // sorted: operation, level (most severe first), affects, kind, pointers
 //! }
 //! ```
 //!
@@ -136,7 +136,7 @@ pub struct Report {
     pub new: String,
     /// The operations compared, sorted.
     pub operations: Vec<String>,
-    /// What changed, sorted by operation, then most severe first.
+    /// What changed, sorted by operation, most severe first, then affects, kind, pointers.
     pub findings: Vec<Finding>,
 }
 

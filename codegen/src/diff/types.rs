@@ -116,7 +116,7 @@ impl Diff<'_> {
         let loc = Loc::both(da.origin.clone(), db.origin.clone());
         if a != b {
             let message = format!(
-                "generated type `{a}` ({}) is now named `{b}`; the wire format is compared below",
+                "generated type `{a}` (in {}) is now named `{b}`",
                 place.what
             );
             self.note(Level::Breaking, Affects::Rust, "type-renamed", &loc)

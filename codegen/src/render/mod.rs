@@ -15,7 +15,7 @@ use crate::ir::{Api, TypeRef};
 /// Renders the whole API: types first, then operations, each in name order.
 pub fn render(api: &Api) -> TokenStream {
     let types = api.types.values().map(|def| types::render_type(def, api));
-    let aliases = api.operations.values().filter_map(|op| operations::render_alias(op));
+    let aliases = api.operations.values().filter_map(operations::render_alias);
     let operations = api.operations.values().map(|op| operations::render_operation(op, api));
     quote! {
         #(#types)*

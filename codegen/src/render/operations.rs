@@ -161,6 +161,10 @@ fn path_expr(op: &Operation) -> TokenStream {
             }
         }
     }
+    if values.is_empty() {
+        let raw = &op.path.raw;
+        return quote!(#raw);
+    }
     quote!(::std::format!(#template, #(#values),*))
 }
 

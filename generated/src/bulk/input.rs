@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::pin::Pin;
 
+use futures::stream::Fuse;
 use futures::{Stream, StreamExt};
 
 use super::MAX_KEY_BYTES;
@@ -46,7 +47,9 @@ pub(super) struct Batch {
 }
 
 struct Chunker<S> {
-    keys: Pin<Box<S>>,
+    /// Fused: a batch ends when the input does, and the next call must not
+    /// poll an ended stream again (many streams panic if polled then).
+    keys: Pin<Box<Fuse<S>>>,
     chunk_size: usize,
     dedup: Dedup,
     seen: HashSet<String>,
@@ -61,7 +64,7 @@ where
     S: Stream<Item = String>,
 {
     let chunker = Chunker {
-        keys: Box::pin(keys),
+        keys: Box::pin(keys.fuse()),
         chunk_size,
         dedup,
         seen: HashSet::new(),
