@@ -34,7 +34,7 @@ pub const DEFAULT_FILE_NAME: &str = "cloudflare_client.rs";
 /// and in the crate, where the code needs `cfgen-runtime`, `serde` (with `derive`) and
 /// `serde_json` as ordinary dependencies:
 ///
-/// ```ignore
+/// ```text
 /// mod cloudflare {
 ///     include!(concat!(env!("OUT_DIR"), "/cloudflare_client.rs"));
 /// }

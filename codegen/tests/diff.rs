@@ -287,6 +287,37 @@ fn selection_by_tag_works_on_both_sides() {
 }
 
 #[test]
+fn an_operation_that_can_no_longer_be_generated_is_not_called_removed() {
+    // Cookie parameters are unsupported: selected by tag, the operation is skipped.
+    let param = "        - {name: dry_run, in: query, schema: {type: boolean}}\n";
+    let cookie =
+        format!("{param}        - {{name: session, in: cookie, schema: {{type: string}}}}\n");
+    let new = edit(BASE, param, &cookie);
+    let by_tag = Settings {
+        tags: vec!["things".into()],
+        ..settings(&[])
+    };
+    let report = diff(&doc("old.yaml", BASE), &doc("new.yaml", &new), &by_tag).unwrap();
+    assert_eq!(
+        kinds(&report),
+        [("operation-not-generated", Breaking, Rust)]
+    );
+    let finding = only(&report, "operation-not-generated");
+    assert!(
+        finding.message.contains("unsupported: cookie parameters"),
+        "{}",
+        finding.message
+    );
+    // Asked for by id, the same document is bad input, as in `generate`.
+    let by_id = diff(
+        &doc("old.yaml", BASE),
+        &doc("new.yaml", &new),
+        &settings(&[OP]),
+    );
+    assert!(by_id.unwrap_err().to_string().contains("cookie parameters"));
+}
+
+#[test]
 fn newly_deprecated_operation_is_a_warning() {
     let new = edit(
         BASE,

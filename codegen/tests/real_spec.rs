@@ -10,7 +10,8 @@ use cfgen::load::Document;
 use cfgen::{Error, Settings};
 
 const BULK_DELETE: &str = "workers-kv-namespace-delete-multiple-key-value-pairs";
-const BULK_DELETE_DEPRECATED: &str = "workers-kv-namespace-delete-multiple-key-value-pairs-deprecated";
+const BULK_DELETE_DEPRECATED: &str =
+    "workers-kv-namespace-delete-multiple-key-value-pairs-deprecated";
 
 fn shared_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/cloudflare-spec")
@@ -23,7 +24,8 @@ fn doc(date: &str) -> Option<&'static Document> {
     let docs = DOCS.get_or_init(|| {
         ["2023-01-03", "2024-08-07"].map(|d| {
             let path = shared_dir().join(format!("openapi-{d}.json"));
-            path.is_file().then(|| Document::from_path(&path).expect("the published documents load"))
+            path.is_file()
+                .then(|| Document::from_path(&path).expect("the published documents load"))
         })
     });
     let found = match date {
@@ -46,26 +48,46 @@ fn settings(ids: &[&str]) -> Settings {
 
 /// Compares `code` with the committed snapshot, or rewrites it when `BLESS=1`.
 fn assert_snapshot(name: &str, code: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
     if std::env::var_os("BLESS").is_some_and(|v| v == "1") {
         std::fs::write(&path, code).expect("writing the snapshot");
         return;
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_default();
     if expected != code {
-        panic!("snapshot {name} differs (re-bless with BLESS=1 if intended):\n{}", diff(&expected, code));
+        panic!(
+            "snapshot {name} differs (re-bless with BLESS=1 if intended):\n{}",
+            diff(&expected, code)
+        );
     }
 }
 
 /// The first differing line with three lines of context from each side.
 fn diff(expected: &str, actual: &str) -> String {
     let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
-    let first = e.iter().zip(&a).position(|(x, y)| x != y).unwrap_or(e.len().min(a.len()));
+    let first = e
+        .iter()
+        .zip(&a)
+        .position(|(x, y)| x != y)
+        .unwrap_or(e.len().min(a.len()));
     let from = first.saturating_sub(3);
     let side = |lines: &[&str], mark: char| {
-        lines.iter().enumerate().skip(from).take(7).map(|(i, l)| format!("{mark}{:>5} {l}\n", i + 1)).collect::<String>()
+        lines
+            .iter()
+            .enumerate()
+            .skip(from)
+            .take(7)
+            .map(|(i, l)| format!("{mark}{:>5} {l}\n", i + 1))
+            .collect::<String>()
     };
-    format!("first difference at line {}\n--- expected\n{}+++ actual\n{}", first + 1, side(&e, '-'), side(&a, '+'))
+    format!(
+        "first difference at line {}\n--- expected\n{}+++ actual\n{}",
+        first + 1,
+        side(&e, '-'),
+        side(&a, '+')
+    )
 }
 
 /// The generated function `name`, parsed.
@@ -114,29 +136,67 @@ fn squash(code: &str) -> String {
 #[test]
 fn bulk_delete_2023_sends_delete_with_the_old_parameter_names() {
     let Some(doc) = doc("2023-01-03") else { return };
-    let code = cfgen::generate(doc, &settings(&[BULK_DELETE])).unwrap().code;
+    let code = cfgen::generate(doc, &settings(&[BULK_DELETE]))
+        .unwrap()
+        .code;
     let f = function(&code, "namespace_delete_multiple_key_value_pairs");
-    assert_eq!(arg_names(&f), ["client", "account_identifier", "namespace_identifier", "body"]);
+    assert_eq!(
+        arg_names(&f),
+        [
+            "client",
+            "account_identifier",
+            "namespace_identifier",
+            "body"
+        ]
+    );
     let body = squash(&code);
-    assert!(body.contains("Method::DELETE,::std::format!(\"/accounts/{}/storage/kv/namespaces/{}/bulk\","), "{code}");
-    assert!(body.contains("encode_path(account_identifier),::cfgen_runtime::encode_path(namespace_identifier)"));
+    assert!(
+        body.contains(
+            "Method::DELETE,::std::format!(\"/accounts/{}/storage/kv/namespaces/{}/bulk\","
+        ),
+        "{code}"
+    );
+    assert!(body.contains(
+        "encode_path(account_identifier),::cfgen_runtime::encode_path(namespace_identifier)"
+    ));
     assert_snapshot("bulk-delete-2023-01-03.rs", &code);
 }
 
 #[test]
 fn bulk_delete_2024_posts_and_marks_the_twin_deprecated() {
     let Some(doc) = doc("2024-08-07") else { return };
-    let code = cfgen::generate(doc, &settings(&[BULK_DELETE, BULK_DELETE_DEPRECATED])).unwrap().code;
+    let code = cfgen::generate(doc, &settings(&[BULK_DELETE, BULK_DELETE_DEPRECATED]))
+        .unwrap()
+        .code;
     let post = function(&code, "namespace_delete_multiple_key_value_pairs");
-    let old = function(&code, "namespace_delete_multiple_key_value_pairs_deprecated");
-    assert_eq!(arg_names(&post), ["client", "account_id", "namespace_id", "body"]);
+    let old = function(
+        &code,
+        "namespace_delete_multiple_key_value_pairs_deprecated",
+    );
+    assert_eq!(
+        arg_names(&post),
+        ["client", "account_id", "namespace_id", "body"]
+    );
     assert!(!post.attrs.iter().any(|a| a.path().is_ident("deprecated")));
-    let note = old.attrs.iter().find(|a| a.path().is_ident("deprecated")).expect("the twin is deprecated");
+    let note = old
+        .attrs
+        .iter()
+        .find(|a| a.path().is_ident("deprecated"))
+        .expect("the twin is deprecated");
     let note = quote::ToTokens::to_token_stream(note).to_string();
-    assert!(note.contains(&format!("use operation `{BULK_DELETE}` instead")), "{note}");
+    assert!(
+        note.contains(&format!("use operation `{BULK_DELETE}` instead")),
+        "{note}"
+    );
     let body = squash(&code);
-    assert!(body.contains("Method::POST,::std::format!(\"/accounts/{}/storage/kv/namespaces/{}/bulk/delete\","));
-    assert!(body.contains("Method::DELETE,::std::format!(\"/accounts/{}/storage/kv/namespaces/{}/bulk\","));
+    assert!(body.contains(
+        "Method::POST,::std::format!(\"/accounts/{}/storage/kv/namespaces/{}/bulk/delete\","
+    ));
+    assert!(
+        body.contains(
+            "Method::DELETE,::std::format!(\"/accounts/{}/storage/kv/namespaces/{}/bulk\","
+        )
+    );
     assert_snapshot("bulk-delete-2024-08-07.rs", &code);
 }
 
@@ -144,12 +204,30 @@ fn bulk_delete_2024_posts_and_marks_the_twin_deprecated() {
 /// function, argument types and order, and response alias.
 #[test]
 fn wire_only_changes_keep_the_rust_api() {
-    let (Some(old), Some(new)) = (doc("2023-01-03"), doc("2024-08-07")) else { return };
+    let (Some(old), Some(new)) = (doc("2023-01-03"), doc("2024-08-07")) else {
+        return;
+    };
     let name = "namespace_delete_multiple_key_value_pairs";
-    let old = function(&cfgen::generate(old, &settings(&[BULK_DELETE])).unwrap().code, name);
-    let new = function(&cfgen::generate(new, &settings(&[BULK_DELETE])).unwrap().code, name);
+    let old = function(
+        &cfgen::generate(old, &settings(&[BULK_DELETE]))
+            .unwrap()
+            .code,
+        name,
+    );
+    let new = function(
+        &cfgen::generate(new, &settings(&[BULK_DELETE]))
+            .unwrap()
+            .code,
+        name,
+    );
     assert_eq!(api_of(&old), api_of(&new));
-    assert!(api_of(&new).2.contains("NamespaceDeleteMultipleKeyValuePairsResponse"), "{:?}", api_of(&new));
+    assert!(
+        api_of(&new)
+            .2
+            .contains("NamespaceDeleteMultipleKeyValuePairsResponse"),
+        "{:?}",
+        api_of(&new)
+    );
 }
 
 #[test]
@@ -157,9 +235,15 @@ fn a_typo_suggests_the_real_ids() {
     let Some(doc) = doc("2024-08-07") else { return };
     let typo = "workers-kv-namespace-delete-multiple-key-value-pair";
     let err = cfgen::generate(doc, &settings(&[typo])).unwrap_err();
-    let Error::UnknownOperation { suggestions, .. } = &err else { panic!("{err}") };
+    let Error::UnknownOperation { suggestions, .. } = &err else {
+        panic!("{err}")
+    };
     assert_eq!(suggestions[..2], [BULK_DELETE, BULK_DELETE_DEPRECATED]);
-    assert!(err.to_string().contains(&format!("`{typo}`; did you mean {BULK_DELETE}, ")), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("`{typo}`; did you mean {BULK_DELETE}, ")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -168,7 +252,11 @@ fn an_overlay_adds_limits_that_the_generated_code_checks() {
     let mut doc = doc.clone();
     let overlay = "overlay: 1.0.0\ninfo: {title: limits, version: 1.0.0}\nactions:\n  - target: $.components.schemas['workers-kv_bulk_delete']\n    update: {minItems: 1, maxItems: 10000}\n";
     cfgen::overlay::apply(&mut doc, "overlay.yaml", overlay).unwrap();
-    let code = squash(&cfgen::generate(&doc, &settings(&[BULK_DELETE])).unwrap().code);
+    let code = squash(
+        &cfgen::generate(&doc, &settings(&[BULK_DELETE]))
+            .unwrap()
+            .code,
+    );
     assert!(
         code.contains("validate::items(\"body\",body.len(),::std::option::Option::Some(1),::std::option::Option::Some(10000),)?;"),
         "{code}"
@@ -181,10 +269,18 @@ fn an_overlay_adds_limits_that_the_generated_code_checks() {
 fn every_operation_of_both_documents_generates() {
     for (date, count) in [("2023-01-03", 1113), ("2024-08-07", 1533)] {
         let Some(doc) = doc(date) else { return };
-        let all = Settings { all: true, strict: true, ..Settings::default() };
+        let all = Settings {
+            all: true,
+            strict: true,
+            ..Settings::default()
+        };
         let generated = cfgen::generate(doc, &all).unwrap_or_else(|e| panic!("{date}: {e}"));
         assert!(generated.skipped.is_empty());
-        assert_eq!(generated.code.matches("\npub async fn ").count(), count, "{date}");
+        assert_eq!(
+            generated.code.matches("\npub async fn ").count(),
+            count,
+            "{date}"
+        );
     }
 }
 
@@ -198,6 +294,11 @@ fn a_3_1_version_of_a_real_document_is_refused() {
     let mut root: serde_json::Value = serde_json::from_str(&text).unwrap();
     root["openapi"] = "3.1.0".into();
     let text = root.to_string();
-    let err = Document::from_text("openapi.json", &text).unwrap_err().to_string();
-    assert!(err.starts_with("openapi.json: OpenAPI 3.1.0 is not supported: only OpenAPI 3.0.x"), "{err}");
+    let err = Document::from_text("openapi.json", &text)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("openapi.json: OpenAPI 3.1.0 is not supported: only OpenAPI 3.0.x"),
+        "{err}"
+    );
 }

@@ -187,25 +187,58 @@ impl<'a> BulkDelete<'a> {
         self
     }
 
-    /// Deletes the keys of an iterator.
+    /// Deletes the keys of an iterator, reading it only as fast as chunks
+    /// are sent.
     pub async fn run<I>(self, keys: I) -> Result<BulkDeleteReport, BulkError>
     where
         I: IntoIterator<Item = String>,
     {
-        self.run_stream(futures::stream::iter(keys)).await
+        self.check()?;
+        let keys = keys.into_iter();
+        let total = exact(keys.size_hint());
+        let batches = input::batches_of_iter(keys, self.chunk_size, self.dedup);
+        Ok(self.send(futures::stream::iter(batches), total).await)
     }
 
     /// Deletes the keys of a stream, reading it only as fast as chunks are
     /// sent.
-    pub async fn run_stream<S>(mut self, keys: S) -> Result<BulkDeleteReport, BulkError>
+    pub async fn run_stream<S>(self, keys: S) -> Result<BulkDeleteReport, BulkError>
     where
         S: Stream<Item = String>,
     {
         self.check()?;
-        let total = self.total.or_else(|| exact(keys.size_hint()));
+        let total = exact(keys.size_hint());
+        let batches = input::batches(keys, self.chunk_size, self.dedup);
+        Ok(self.send(batches, total).await)
+    }
+
+    /// Validates and chunks the keys of an iterator exactly as
+    /// [`BulkDelete::run`] would, sending nothing.
+    pub async fn plan<I>(self, keys: I) -> Result<Plan, BulkError>
+    where
+        I: IntoIterator<Item = String>,
+    {
+        self.check()?;
+        let batches = input::batches_of_iter(keys.into_iter(), self.chunk_size, self.dedup);
+        Ok(batches.fold(Plan::default(), Plan::with))
+    }
+
+    /// Validates and chunks the keys of a stream exactly as
+    /// [`BulkDelete::run_stream`] would, sending nothing.
+    pub async fn plan_stream<S>(self, keys: S) -> Result<Plan, BulkError>
+    where
+        S: Stream<Item = String>,
+    {
+        self.check()?;
+        let batches = input::batches(keys, self.chunk_size, self.dedup);
+        Ok(batches.fold(Plan::default(), |plan, batch| async move { plan.with(batch) }).await)
+    }
+
+    /// Sends the batches, `concurrency` at a time, and adds up the outcomes.
+    async fn send(mut self, batches: impl Stream<Item = input::Batch>, total: Option<u64>) -> BulkDeleteReport {
+        let total = self.total.or(total);
         let mut progress = self.progress.take();
         let target = self.target();
-        let batches = input::batches(keys, self.chunk_size, self.dedup);
         let mut outcomes = pin!(
             batches
                 .map(move |batch| send::settle(target.clone(), batch))
@@ -218,31 +251,7 @@ impl<'a> BulkDelete<'a> {
                 progress(report.progress(total));
             }
         }
-        Ok(report)
-    }
-
-    /// Validates and chunks the keys of an iterator exactly as
-    /// [`BulkDelete::run`] would, sending nothing.
-    pub async fn plan<I>(self, keys: I) -> Result<Plan, BulkError>
-    where
-        I: IntoIterator<Item = String>,
-    {
-        self.plan_stream(futures::stream::iter(keys)).await
-    }
-
-    /// Validates and chunks the keys of a stream exactly as
-    /// [`BulkDelete::run_stream`] would, sending nothing.
-    pub async fn plan_stream<S>(self, keys: S) -> Result<Plan, BulkError>
-    where
-        S: Stream<Item = String>,
-    {
-        self.check()?;
-        let mut batches = pin!(input::batches(keys, self.chunk_size, self.dedup));
-        let mut plan = Plan::default();
-        while let Some(batch) = batches.next().await {
-            plan.absorb(batch);
-        }
-        Ok(plan)
+        report
     }
 
     fn check(&self) -> Result<(), BulkError> {

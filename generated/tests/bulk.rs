@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use cfgen_runtime::{Client, ErrorKind, ManualTimer, RetryPolicy};
 use cloudflare_kv::bulk::{BulkDelete, BulkDeleteReport, BulkError, Dedup, KeyError};
-use futures::StreamExt;
 use serde_json::json;
 use testkit::{MockServer, RecordedRequest, Reply};
 
@@ -279,7 +278,7 @@ async fn repeats_are_counted_once_and_never_sent_twice_in_a_request() {
         .run(input.clone())
         .await
         .unwrap();
-    // Chunks [a, b, c] (one repeat of a) and [a, b].
+    // Chunks [a, b] (the repeat of a dropped) and [c, a, b].
     assert_eq!((per_chunk.deleted, per_chunk.duplicates, per_chunk.distinct()), (5, 1, 5));
     let whole_run = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
         .chunk_size(3)

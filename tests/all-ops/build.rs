@@ -10,9 +10,12 @@ const SPEC: &str = "openapi-2024-08-07.json";
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(all_ops_generated)");
-    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR for build scripts"));
+    let out_dir =
+        PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR for build scripts"));
     let out = out_dir.join("all_ops.rs");
-    let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    );
     let shared = manifest.join("../../../shared/cloudflare-spec");
     let spec = shared.join(SPEC);
     // Watch the folder too, so that the crate regenerates when the documents appear.
@@ -24,7 +27,10 @@ fn main() {
             code
         }
         None => {
-            println!("cargo::warning=skipped: {} not found; the --all compile test did not run", shared.display());
+            println!(
+                "cargo::warning=skipped: {} not found; the --all compile test did not run",
+                shared.display()
+            );
             String::new()
         }
     };

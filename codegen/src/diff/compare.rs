@@ -437,7 +437,8 @@ impl Diff<'_> {
         let loc_name = location(pb.location);
         if pa.rust_name != pb.rust_name {
             let message = format!(
-                "{loc_name} parameter `{}` renamed to `{}`: the argument `{}` of `{}()` becomes `{}`; the request on the wire is the same",
+                "{loc_name} parameter `{}` renamed to `{}`: the argument `{}` of `{}()` \
+                 becomes `{}`; the request on the wire is the same",
                 pa.wire_name, pb.wire_name, pa.rust_name, b.fn_name, pb.rust_name
             );
             self.note(Level::Breaking, Affects::Rust, "parameter-renamed", loc)
@@ -445,7 +446,8 @@ impl Diff<'_> {
                 .says(message);
         } else if pa.wire_name != pb.wire_name {
             let message = format!(
-                "{loc_name} parameter `{}` renamed to `{}` in the document; the Rust argument keeps its name",
+                "{loc_name} parameter `{}` renamed to `{}` in the document; \
+                 the Rust argument keeps its name",
                 pa.wire_name, pb.wire_name
             );
             self.note(Level::Docs, Affects::None, "parameter-renamed", loc)

@@ -113,7 +113,8 @@ impl Report {
             out.push_str("\nNo changes in the selected operations.\n");
             return out;
         }
-        out.push_str("\n| level | operation | kind | change | Rust item | old | new |\n|---|---|---|---|---|---|---|\n");
+        out.push_str("\n| level | operation | kind | change | Rust item | old | new |\n");
+        out.push_str("|---|---|---|---|---|---|---|\n");
         for f in &self.findings {
             let code = |text: &Option<String>| {
                 text.as_deref()

@@ -384,7 +384,9 @@ impl Diff<'_> {
         }
         for (wire, rust) in new.iter().filter(|(wire, _)| !old.contains_key(*wire)) {
             let message = format!(
-                "new enum value `{wire}` as `{name}::{rust}`: generated enums are exhaustive, so `match`es on `{name}` must handle it, and clients generated from the old document cannot decode it"
+                "new enum value `{wire}` as `{name}::{rust}`: generated enums are exhaustive, \
+                 so `match`es on `{name}` must handle it, and clients generated from the old \
+                 document cannot decode it"
             );
             self.note(Level::Warning, Affects::Rust, "enum-value-added", &loc)
                 .rust(Some(name))

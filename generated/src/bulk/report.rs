@@ -178,12 +178,13 @@ impl Plan {
         self.chunks.iter().map(|&n| n as u64).sum()
     }
 
-    pub(super) fn absorb(&mut self, batch: Batch) {
+    pub(super) fn with(mut self, batch: Batch) -> Self {
         self.requested += batch.read;
         self.duplicates += batch.duplicates;
         if !batch.keys.is_empty() {
             self.chunks.push(batch.keys.len());
         }
         self.invalid.extend(batch.invalid);
+        self
     }
 }

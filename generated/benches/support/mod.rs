@@ -1,0 +1,96 @@
+//! Shared by the bulk benchmarks: a minimal local bulk-delete server, the
+//! key set, and a raw reqwest loop that sends the same requests as the bulk
+//! API, as the baseline.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use futures::StreamExt;
+use http_body_util::{BodyExt, Full};
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use serde::de::IgnoredAny;
+use tokio::net::TcpListener;
+
+/// The ids used in every request.
+pub const ACCOUNT: &str = "0123456789abcdef0123456789abcdef";
+/// The ids used in every request.
+pub const NAMESPACE: &str = "fedcba9876543210fedcba9876543210";
+/// One million keys per run.
+pub const KEYS: usize = 1_000_000;
+/// Requests in flight, for both the bulk API and the raw loop.
+pub const CONCURRENCY: usize = 4;
+
+/// The keys, made lazily so neither side holds a million strings up front.
+pub fn keys() -> impl Iterator<Item = String> {
+    (0..KEYS).map(|i| format!("bench/session/{i:08}"))
+}
+
+/// Starts a server on 127.0.0.1 that answers every bulk delete with
+/// success, counting the keys of the body as Cloudflare would report them.
+pub async fn start_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { continue };
+            tokio::spawn(async move {
+                let service = service_fn(answer);
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+async fn answer(request: Request<hyper::body::Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let count = serde_json::from_slice::<Vec<IgnoredAny>>(&body).map_or(0, |keys| keys.len());
+    let json = format!(
+        r#"{{"success":true,"errors":[],"messages":[],"result":{{"successful_key_count":{count},"unsuccessful_keys":[]}}}}"#
+    );
+    let mut response = Response::new(Full::new(Bytes::from(json)));
+    response
+        .headers_mut()
+        .insert("content-type", "application/json".parse().expect("header value"));
+    Ok(response)
+}
+
+/// What a careful hand-written loop does: chunk, POST with the token, read
+/// the answer, check `success` and count `successful_key_count`. Returns the
+/// keys the answers counted.
+pub async fn raw_loop(http: &reqwest::Client, base: &str) -> u64 {
+    let url = format!("{base}/accounts/{ACCOUNT}/storage/kv/namespaces/{NAMESPACE}/bulk/delete");
+    // Chunks are cut lazily, as the bulk API does, so memory is comparable.
+    let mut keys = keys();
+    let chunks = std::iter::from_fn(move || {
+        let chunk: Vec<String> = keys.by_ref().take(10_000).collect();
+        (!chunk.is_empty()).then_some(chunk)
+    });
+    futures::stream::iter(chunks)
+        .map(|chunk| send_raw(http, &url, chunk))
+        .buffer_unordered(CONCURRENCY)
+        .fold(0, |total, count| async move { total + count })
+        .await
+}
+
+async fn send_raw(http: &reqwest::Client, url: &str, chunk: Vec<String>) -> u64 {
+    let body = serde_json::to_vec(&chunk).expect("encode keys");
+    let response = http
+        .post(url)
+        .bearer_auth("bench-token")
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    let bytes = response.bytes().await.expect("read answer");
+    let value: serde_json::Value = serde_json::from_slice(&bytes).expect("decode answer");
+    assert_eq!(value["success"], true);
+    value["result"]["successful_key_count"].as_u64().unwrap_or(0)
+}
