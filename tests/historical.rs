@@ -7,7 +7,8 @@ use serde_json::json;
 use testkit::{MockServer, Reply};
 
 async fn server_and_client() -> (MockServer, Client) {
-    let server = MockServer::with_replies([Reply::success(json!({"successful_key_count": 1}))]).await;
+    let server =
+        MockServer::with_replies([Reply::success(json!({"successful_key_count": 1}))]).await;
     let client = Client::builder()
         .base_url(server.url())
         .api_token("token")
@@ -21,10 +22,15 @@ async fn server_and_client() -> (MockServer, Client) {
 async fn the_2023_client_sends_delete_to_bulk() {
     let (server, client) = server_and_client().await;
     let keys = vec!["k".to_string()];
-    let response = v2023::namespace_delete_multiple_key_value_pairs(&client, "acc", "ns", &keys).await.unwrap();
+    let response = v2023::namespace_delete_multiple_key_value_pairs(&client, "acc", "ns", &keys)
+        .await
+        .unwrap();
     let request = server.last_request().unwrap();
     assert_eq!(request.method, "DELETE");
-    assert_eq!(request.path_only(), "/accounts/acc/storage/kv/namespaces/ns/bulk");
+    assert_eq!(
+        request.path_only(),
+        "/accounts/acc/storage/kv/namespaces/ns/bulk"
+    );
     assert_eq!(request.json().unwrap(), json!(["k"]));
     assert!(response.result.is_some(), "the untyped 2023 result is kept");
 }
@@ -33,14 +39,24 @@ async fn the_2023_client_sends_delete_to_bulk() {
 async fn the_2024_client_sends_post_to_bulk_delete_and_keeps_the_deprecated_twin() {
     let (server, client) = server_and_client().await;
     let keys = vec!["k".to_string()];
-    v2024::namespace_delete_multiple_key_value_pairs(&client, "acc", "ns", &keys).await.unwrap();
+    v2024::namespace_delete_multiple_key_value_pairs(&client, "acc", "ns", &keys)
+        .await
+        .unwrap();
     let request = server.last_request().unwrap();
     assert_eq!(request.method, "POST");
-    assert_eq!(request.path_only(), "/accounts/acc/storage/kv/namespaces/ns/bulk/delete");
+    assert_eq!(
+        request.path_only(),
+        "/accounts/acc/storage/kv/namespaces/ns/bulk/delete"
+    );
 
     server.push(Reply::success(json!({})));
     #[allow(deprecated)]
-    v2024::namespace_delete_multiple_key_value_pairs_deprecated(&client, "acc", "ns", &keys).await.unwrap();
+    v2024::namespace_delete_multiple_key_value_pairs_deprecated(&client, "acc", "ns", &keys)
+        .await
+        .unwrap();
     let request = server.last_request().unwrap();
-    assert_eq!((request.method.as_str(), request.path_only()), ("DELETE", "/accounts/acc/storage/kv/namespaces/ns/bulk"));
+    assert_eq!(
+        (request.method.as_str(), request.path_only()),
+        ("DELETE", "/accounts/acc/storage/kv/namespaces/ns/bulk")
+    );
 }

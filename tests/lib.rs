@@ -9,21 +9,19 @@
 pub mod support;
 
 /// Every committed snapshot, compiled with warnings denied. Snapshots are formatted by
-/// the generator's own formatter, so each is marked `rustfmt::skip`.
+/// the generator's own formatter, so rustfmt skips this module and the files below it.
 #[deny(warnings)]
+#[rustfmt::skip]
 pub mod snapshots {
     /// `fixtures/kitchen_sink.yaml`, every operation.
     #[path = "kitchen_sink.rs"]
-    #[rustfmt::skip]
     pub mod kitchen_sink;
 
     /// Bulk delete from Cloudflare's 2023-01-03 document (`DELETE …/bulk`).
     #[path = "../../codegen/tests/snapshots/bulk-delete-2023-01-03.rs"]
-    #[rustfmt::skip]
     pub mod bulk_delete_2023_01_03;
 
     /// Bulk delete and its deprecated twin from the 2024-08-07 document.
     #[path = "../../codegen/tests/snapshots/bulk-delete-2024-08-07.rs"]
-    #[rustfmt::skip]
     pub mod bulk_delete_2024_08_07;
 }

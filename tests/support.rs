@@ -4,17 +4,25 @@ use std::path::{Path, PathBuf};
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace")
+        .to_path_buf()
 }
 
 /// A real Cloudflare document from `../shared/cloudflare-spec/`, or `None` after
 /// printing a `skipped` line when that folder is absent (it is present in CI).
 pub fn shared_spec(file: &str) -> Option<PathBuf> {
-    let path = workspace_root().join("../shared/cloudflare-spec").join(file);
+    let path = workspace_root()
+        .join("../shared/cloudflare-spec")
+        .join(file);
     if path.exists() {
         Some(path)
     } else {
-        println!("skipped: {} not found (the shared Cloudflare documents are absent)", path.display());
+        println!(
+            "skipped: {} not found (the shared Cloudflare documents are absent)",
+            path.display()
+        );
         None
     }
 }
@@ -29,11 +37,20 @@ pub fn assert_snapshot(path: &Path, actual: &str) {
     }
     let expected = std::fs::read_to_string(path).unwrap_or_default();
     if expected != actual {
-        let diff = similar::TextDiff::from_lines(&expected, actual)
-            .unified_diff()
-            .context_radius(3)
-            .header("expected", "actual")
-            .to_string();
-        panic!("snapshot {} differs; rerun with BLESS=1 to accept:\n{diff}", path.display());
+        panic!(
+            "snapshot {} differs; rerun with BLESS=1 to accept:\n{}",
+            path.display(),
+            unified_diff(&expected, actual)
+        );
     }
+}
+
+/// A unified diff of two texts, `expected` (`-`) against `actual` (`+`), with three
+/// lines of context: how drift in generated Rust is shown.
+pub fn unified_diff(expected: &str, actual: &str) -> String {
+    similar::TextDiff::from_lines(expected, actual)
+        .unified_diff()
+        .context_radius(3)
+        .header("expected", "actual")
+        .to_string()
 }

@@ -19,11 +19,15 @@ pub fn confirm(args: &BulkDeleteArgs, total: Option<u64>) -> Result<()> {
         return Ok(());
     }
     if args.keys_file.as_os_str() == "-" {
-        bail!("refusing to delete without confirmation: the keys come from stdin, so no answer can be read; pass --yes");
+        bail!(
+            "refusing to delete without confirmation: the keys come from stdin, so no answer can be read; pass --yes"
+        );
     }
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
-        bail!("refusing to delete without confirmation: stdin is not a terminal; pass --yes to delete without asking");
+        bail!(
+            "refusing to delete without confirmation: stdin is not a terminal; pass --yes to delete without asking"
+        );
     }
     let count = total.map_or_else(|| "the keys".to_owned(), |n| format!("{n} keys"));
     let mut stderr = std::io::stderr();
@@ -37,7 +41,10 @@ pub fn confirm(args: &BulkDeleteArgs, total: Option<u64>) -> Result<()> {
     .and_then(|()| stderr.flush())
     .context("cannot write the confirmation question")?;
     let mut answer = String::new();
-    stdin.lock().read_line(&mut answer).context("cannot read the confirmation answer")?;
+    stdin
+        .lock()
+        .read_line(&mut answer)
+        .context("cannot read the confirmation answer")?;
     if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
         bail!("not confirmed: nothing was deleted");
     }

@@ -70,7 +70,9 @@ pub async fn open(path: &Path, format: Format) -> Result<Keys> {
     let json = match format {
         Format::Json => true,
         Format::Lines => false,
-        Format::Auto => starts_like_json(&mut reader).await.with_context(|| format!("cannot read keys file {name}"))?,
+        Format::Auto => starts_like_json(&mut reader)
+            .await
+            .with_context(|| format!("cannot read keys file {name}"))?,
     };
     if json {
         return read_json(reader, &name).await;
@@ -123,7 +125,9 @@ fn json_key(item: Value, index: usize, name: &str) -> Result<String> {
             Some(Value::String(key)) => Ok(key),
             _ => bail!("keys file {name}: item /{index} is an object without a string `name`"),
         },
-        _ => bail!("keys file {name}: item /{index} is neither a string nor an object with a `name`"),
+        _ => {
+            bail!("keys file {name}: item /{index} is neither a string nor an object with a `name`")
+        }
     }
 }
 
@@ -198,7 +202,11 @@ impl LineState {
     }
 
     fn fail(&mut self, error: anyhow::Error) -> Option<String> {
-        let error = error.context(format!("cannot read line {} of keys file {}", self.line_number + 1, self.name));
+        let error = error.context(format!(
+            "cannot read line {} of keys file {}",
+            self.line_number + 1,
+            self.name
+        ));
         self.error.set(error);
         None
     }
@@ -208,7 +216,9 @@ impl LineState {
 /// or a JSON array when a key holds a line break (or is empty) and lines
 /// could not carry it. Returns whether JSON was used.
 pub fn write_keys<'k>(path: &Path, keys: impl Iterator<Item = &'k str> + Clone) -> Result<bool> {
-    let json = keys.clone().any(|k| k.is_empty() || k.contains(['\n', '\r']));
+    let json = keys
+        .clone()
+        .any(|k| k.is_empty() || k.contains(['\n', '\r']));
     let text = if json {
         let keys: Vec<&str> = keys.collect();
         serde_json::to_string_pretty(&keys).context("cannot encode failed keys as JSON")? + "\n"
@@ -219,7 +229,8 @@ pub fn write_keys<'k>(path: &Path, keys: impl Iterator<Item = &'k str> + Clone) 
             text
         })
     };
-    std::fs::write(path, text).with_context(|| format!("cannot write failed keys to `{}`", path.display()))?;
+    std::fs::write(path, text)
+        .with_context(|| format!("cannot write failed keys to `{}`", path.display()))?;
     Ok(json)
 }
 
@@ -239,14 +250,20 @@ mod tests {
     fn json_items_are_strings_or_named_objects() {
         let key = |v| json_key(v, 3, "`k.json`").map_err(|e| e.to_string());
         assert_eq!(key(serde_json::json!("a")), Ok("a".to_owned()));
-        assert_eq!(key(serde_json::json!({"name": "b", "value": "x"})), Ok("b".to_owned()));
+        assert_eq!(
+            key(serde_json::json!({"name": "b", "value": "x"})),
+            Ok("b".to_owned())
+        );
         assert_eq!(
             key(serde_json::json!({"key": "c"})),
             Err("keys file `k.json`: item /3 is an object without a string `name`".to_owned())
         );
         assert_eq!(
             key(serde_json::json!(7)),
-            Err("keys file `k.json`: item /3 is neither a string nor an object with a `name`".to_owned())
+            Err(
+                "keys file `k.json`: item /3 is neither a string nor an object with a `name`"
+                    .to_owned()
+            )
         );
     }
 }

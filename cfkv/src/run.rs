@@ -38,8 +38,15 @@ async fn delete(args: &BulkDeleteArgs) -> Result<ExitCode> {
     let keys = keys::open(&args.keys_file, args.format).await?;
     confirm(args, keys.total)?;
     let bar = progress_bar(keys.total)?;
-    let Keys { stream, total, error } = keys;
-    let mut bulk = settings(BulkDelete::new(&client, &args.account_id, &args.namespace_id), args);
+    let Keys {
+        stream,
+        total,
+        error,
+    } = keys;
+    let mut bulk = settings(
+        BulkDelete::new(&client, &args.account_id, &args.namespace_id),
+        args,
+    );
     if let Some(total) = total {
         bulk = bulk.expected_total(total);
     }
@@ -56,9 +63,14 @@ async fn delete(args: &BulkDeleteArgs) -> Result<ExitCode> {
 
 async fn dry_run(args: &BulkDeleteArgs) -> Result<ExitCode> {
     // Nothing is sent, so no credentials are needed.
-    let client = Client::builder().build().context("cannot configure the client")?;
+    let client = Client::builder()
+        .build()
+        .context("cannot configure the client")?;
     let Keys { stream, error, .. } = keys::open(&args.keys_file, args.format).await?;
-    let bulk = settings(BulkDelete::new(&client, &args.account_id, &args.namespace_id), args);
+    let bulk = settings(
+        BulkDelete::new(&client, &args.account_id, &args.namespace_id),
+        args,
+    );
     let plan = bulk.plan_stream(stream).await?;
     report_plan(args, &plan)?;
     check_read(&error)?;
@@ -66,7 +78,8 @@ async fn dry_run(args: &BulkDeleteArgs) -> Result<ExitCode> {
 }
 
 fn client(args: &BulkDeleteArgs) -> Result<Client> {
-    let mut builder = ClientBuilder::from_env().context("cannot read Cloudflare credentials from the environment")?;
+    let mut builder = ClientBuilder::from_env()
+        .context("cannot read Cloudflare credentials from the environment")?;
     if let Some(base_url) = &args.base_url {
         builder = builder.base_url(base_url.clone());
     }
@@ -147,18 +160,32 @@ fn show_failures(failed: &[FailedKey]) {
 fn write_failed(path: Option<&Path>, failed: &[FailedKey]) -> Result<()> {
     let Some(path) = path else { return Ok(()) };
     let json = keys::write_keys(path, failed.iter().map(|f| f.key.as_str()))?;
-    let format = if json { " as a JSON array (a key holds a line break)" } else { "" };
-    eprintln!("wrote {} failed keys to `{}`{format}", failed.len(), path.display());
+    let format = if json {
+        " as a JSON array (a key holds a line break)"
+    } else {
+        ""
+    };
+    eprintln!(
+        "wrote {} failed keys to `{}`{format}",
+        failed.len(),
+        path.display()
+    );
     Ok(())
 }
 
 fn check_read(error: &ReadError) -> Result<()> {
     match error.take() {
-        Some(error) => Err(error.context("the keys file was not read to the end; the counts above cover only the keys read")),
+        Some(error) => Err(error.context(
+            "the keys file was not read to the end; the counts above cover only the keys read",
+        )),
         None => Ok(()),
     }
 }
 
 fn exit_code(complete: bool) -> ExitCode {
-    if complete { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    if complete {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

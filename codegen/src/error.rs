@@ -122,7 +122,11 @@ fn suggest(suggestions: &[String]) -> String {
 }
 
 fn list(skips: &[Skip]) -> String {
-    skips.iter().map(|s| format!("  {s}")).collect::<Vec<_>>().join("\n")
+    skips
+        .iter()
+        .map(|s| format!("  {s}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Escapes one reference token of a JSON pointer (RFC 6901).

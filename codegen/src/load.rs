@@ -68,7 +68,9 @@ fn check_version(file: &str, root: &Value) -> Result<()> {
         message: message.to_string(),
     };
     let Some(object) = root.as_object() else {
-        return Err(not_openapi("not an OpenAPI document: the top level is not an object"));
+        return Err(not_openapi(
+            "not an OpenAPI document: the top level is not an object",
+        ));
     };
     if object.contains_key("swagger") {
         return Err(not_openapi(
@@ -115,13 +117,18 @@ mod tests {
     #[test]
     fn versions_other_than_3_0_are_refused_with_a_reason() {
         let cases = [
-            ("swagger: '2.0'\n", "Swagger 2.0 documents are not supported"),
+            (
+                "swagger: '2.0'\n",
+                "Swagger 2.0 documents are not supported",
+            ),
             ("openapi: 3.1.0\n", "OpenAPI 3.1.0 is not supported"),
             ("info: {}\n", "top-level `openapi` field is missing"),
             ("- 1\n", "top level is not an object"),
         ];
         for (text, want) in cases {
-            let err = Document::from_text("spec.yaml", text).unwrap_err().to_string();
+            let err = Document::from_text("spec.yaml", text)
+                .unwrap_err()
+                .to_string();
             assert!(err.starts_with("spec.yaml: "), "{err}");
             assert!(err.contains(want), "{err}");
         }
@@ -130,7 +137,10 @@ mod tests {
     #[test]
     fn syntax_errors_name_the_file_and_line() {
         let err = Document::from_text("spec.json", "{\"openapi\": }").unwrap_err();
-        assert!(err.to_string().starts_with("spec.json: syntax error: "), "{err}");
+        assert!(
+            err.to_string().starts_with("spec.json: syntax error: "),
+            "{err}"
+        );
         assert!(err.to_string().contains("line 1"), "{err}");
     }
 }

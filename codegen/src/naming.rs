@@ -12,11 +12,11 @@ const NOT_RAW: &[&str] = &["self", "Self", "super", "crate", "_"];
 
 /// Strict and reserved keywords of Rust 2024, which need `r#` to be used as names.
 const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do",
-    "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in",
-    "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
-    "return", "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized",
-    "use", "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
+    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
+    "virtual", "where", "while", "yield",
 ];
 
 /// Type names the generated code uses unqualified or that read as std types.
@@ -181,7 +181,10 @@ mod tests {
             ("404", "n_404"),
             ("2fa", "n_2fa"),
             ("", "empty"),
-            ("workers-kv-namespace-delete-multiple-key-value-pairs", "workers_kv_namespace_delete_multiple_key_value_pairs"),
+            (
+                "workers-kv-namespace-delete-multiple-key-value-pairs",
+                "workers_kv_namespace_delete_multiple_key_value_pairs",
+            ),
         ];
         for (raw, want) in table {
             assert_eq!(value_name(raw), want, "value name of {raw:?}");
@@ -191,8 +194,14 @@ mod tests {
     #[test]
     fn prefixes_are_stripped_once_and_never_to_nothing() {
         let prefixes = vec!["workers-kv_".to_string(), "workers-kv-".to_string()];
-        assert_eq!(strip_prefix("workers-kv_bulk_delete", &prefixes), "bulk_delete");
-        assert_eq!(strip_prefix("workers-kv-namespace-list", &prefixes), "namespace-list");
+        assert_eq!(
+            strip_prefix("workers-kv_bulk_delete", &prefixes),
+            "bulk_delete"
+        );
+        assert_eq!(
+            strip_prefix("workers-kv-namespace-list", &prefixes),
+            "namespace-list"
+        );
         assert_eq!(strip_prefix("workers-kv_", &prefixes), "workers-kv_");
         assert_eq!(strip_prefix("zones_zone", &prefixes), "zones_zone");
     }

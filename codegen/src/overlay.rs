@@ -40,8 +40,15 @@ pub fn apply(doc: &mut Document, overlay_file: &str, text: &str) -> Result<()> {
         pointer: pointer.to_string(),
         message,
     };
-    if overlay.get("overlay").and_then(Value::as_str).is_none_or(|v| !v.starts_with("1.")) {
-        return Err(invalid("#/overlay", "not an Overlay 1.x document: `overlay: 1.0.0` is missing".into()));
+    if overlay
+        .get("overlay")
+        .and_then(Value::as_str)
+        .is_none_or(|v| !v.starts_with("1."))
+    {
+        return Err(invalid(
+            "#/overlay",
+            "not an Overlay 1.x document: `overlay: 1.0.0` is missing".into(),
+        ));
     }
     let actions = overlay
         .get("actions")
@@ -56,7 +63,10 @@ pub fn apply(doc: &mut Document, overlay_file: &str, text: &str) -> Result<()> {
         let path = parse_path(target).map_err(|m| invalid(&format!("{at}/target"), m))?;
         let pointers = locate(&doc.root, &path);
         if pointers.is_empty() {
-            return Err(invalid(&format!("{at}/target"), format!("`{target}` matches nothing in {}", doc.file)));
+            return Err(invalid(
+                &format!("{at}/target"),
+                format!("`{target}` matches nothing in {}", doc.file),
+            ));
         }
         for pointer in pointers {
             apply_action(&mut doc.root, &pointer, action);
@@ -93,7 +103,9 @@ fn merge(node: &mut Value, update: &Value) {
 }
 
 fn remove(root: &mut Value, pointer: &str) {
-    let Some((parent, last)) = pointer.rsplit_once('/') else { return };
+    let Some((parent, last)) = pointer.rsplit_once('/') else {
+        return;
+    };
     let key = last.replace("~1", "/").replace("~0", "~");
     match root.pointer_mut(parent) {
         Some(Value::Object(map)) => {
@@ -114,7 +126,10 @@ fn remove(root: &mut Value, pointer: &str) {
 fn locate(root: &Value, path: &[Selector]) -> Vec<String> {
     let mut current = vec![(String::new(), root)];
     for selector in path {
-        current = current.into_iter().flat_map(|(at, node)| children(&at, node, selector)).collect();
+        current = current
+            .into_iter()
+            .flat_map(|(at, node)| children(&at, node, selector))
+            .collect();
     }
     current.into_iter().map(|(at, _)| at).collect()
 }
@@ -122,7 +137,11 @@ fn locate(root: &Value, path: &[Selector]) -> Vec<String> {
 fn children<'a>(at: &str, node: &'a Value, selector: &Selector) -> Vec<(String, &'a Value)> {
     let child = |key: &str| format!("{at}/{}", crate::error::escape_pointer_token(key));
     match (selector, node) {
-        (Selector::Name(name), Value::Object(map)) => map.get(name).map(|v| (child(name), v)).into_iter().collect(),
+        (Selector::Name(name), Value::Object(map)) => map
+            .get(name)
+            .map(|v| (child(name), v))
+            .into_iter()
+            .collect(),
         (Selector::Index(i), Value::Array(list)) => {
             let index = if *i < 0 { list.len() as i64 + i } else { *i };
             usize::try_from(index)
@@ -131,10 +150,14 @@ fn children<'a>(at: &str, node: &'a Value, selector: &Selector) -> Vec<(String, 
                 .into_iter()
                 .collect()
         }
-        (Selector::Wildcard, Value::Object(map)) => map.iter().map(|(k, v)| (child(k), v)).collect(),
-        (Selector::Wildcard, Value::Array(list)) => {
-            list.iter().enumerate().map(|(i, v)| (child(&i.to_string()), v)).collect()
+        (Selector::Wildcard, Value::Object(map)) => {
+            map.iter().map(|(k, v)| (child(k), v)).collect()
         }
+        (Selector::Wildcard, Value::Array(list)) => list
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (child(&i.to_string()), v))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -150,15 +173,24 @@ fn parse_path(text: &str) -> std::result::Result<Vec<Selector>, String> {
     while let Some(c) = chars.next() {
         match c {
             '.' if chars.peek() == Some(&'.') => {
-                return Err(format!("JSONPath `{text}`: descendant segments (`..`) are not supported"));
+                return Err(format!(
+                    "JSONPath `{text}`: descendant segments (`..`) are not supported"
+                ));
             }
             '.' => {
-                let name: String = std::iter::from_fn(|| chars.next_if(|c| *c != '.' && *c != '[')).collect();
-                path.push(if name == "*" { Selector::Wildcard } else { Selector::Name(name) });
+                let name: String =
+                    std::iter::from_fn(|| chars.next_if(|c| *c != '.' && *c != '[')).collect();
+                path.push(if name == "*" {
+                    Selector::Wildcard
+                } else {
+                    Selector::Name(name)
+                });
             }
             '[' => {
                 let inner: String = std::iter::from_fn(|| chars.next_if(|c| *c != ']')).collect();
-                chars.next().ok_or_else(|| format!("JSONPath `{text}`: unclosed `[`"))?;
+                chars
+                    .next()
+                    .ok_or_else(|| format!("JSONPath `{text}`: unclosed `[`"))?;
                 path.push(bracket(text, inner.trim())?);
             }
             other => return Err(format!("JSONPath `{text}`: unexpected `{other}`")),
@@ -176,7 +208,9 @@ fn bracket(text: &str, inner: &str) -> std::result::Result<Selector, String> {
         return Ok(Selector::Wildcard);
     }
     if inner.starts_with('?') {
-        return Err(format!("JSONPath `{text}`: filter expressions are not supported"));
+        return Err(format!(
+            "JSONPath `{text}`: filter expressions are not supported"
+        ));
     }
     inner
         .parse()
@@ -211,7 +245,11 @@ mod tests {
         );
         assert!(parse_path("$..x").unwrap_err().contains("descendant"));
         assert!(parse_path("$.a[?(@.b)]").unwrap_err().contains("filter"));
-        assert!(parse_path("a.b").unwrap_err().contains("must start with `$`"));
+        assert!(
+            parse_path("a.b")
+                .unwrap_err()
+                .contains("must start with `$`")
+        );
     }
 
     #[test]
@@ -219,19 +257,35 @@ mod tests {
         let mut d = doc();
         let overlay = "overlay: 1.0.0\nactions:\n  - target: $.components.schemas['s-1']\n    update: {maxItems: 3}\n  - target: $.paths.*.post\n    update: {summary: new, tags: [y]}\n  - target: $.paths.*.post.tags[0]\n    remove: true\n";
         apply(&mut d, "o.yaml", overlay).unwrap();
-        assert_eq!(d.get("#/components/schemas/s-1/maxItems"), Some(&Value::from(3)));
-        assert_eq!(d.get("#/paths/~1a~1{b}/post/summary"), Some(&Value::from("new")));
-        assert_eq!(d.get("#/paths/~1a~1{b}/post/tags"), Some(&serde_json::json!(["y"])));
+        assert_eq!(
+            d.get("#/components/schemas/s-1/maxItems"),
+            Some(&Value::from(3))
+        );
+        assert_eq!(
+            d.get("#/paths/~1a~1{b}/post/summary"),
+            Some(&Value::from("new"))
+        );
+        assert_eq!(
+            d.get("#/paths/~1a~1{b}/post/tags"),
+            Some(&serde_json::json!(["y"]))
+        );
     }
 
     #[test]
     fn targets_that_match_nothing_are_errors() {
-        let err = apply(&mut doc(), "o.yaml", "overlay: 1.0.0\nactions:\n  - target: $.nope\n    update: {}\n");
+        let err = apply(
+            &mut doc(),
+            "o.yaml",
+            "overlay: 1.0.0\nactions:\n  - target: $.nope\n    update: {}\n",
+        );
         assert_eq!(
             err.unwrap_err().to_string(),
             "o.yaml: #/actions/0/target: `$.nope` matches nothing in spec.yaml"
         );
         let err = apply(&mut doc(), "o.yaml", "actions: []\n").unwrap_err();
-        assert!(err.to_string().contains("not an Overlay 1.x document"), "{err}");
+        assert!(
+            err.to_string().contains("not an Overlay 1.x document"),
+            "{err}"
+        );
     }
 }

@@ -40,7 +40,10 @@ pub fn all_operations(doc: &Document) -> Vec<Located> {
             let Some(op) = item.get(method.key()).filter(|op| op.is_object()) else {
                 continue;
             };
-            let id = op.get("operationId").and_then(Value::as_str).unwrap_or_default();
+            let id = op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let key = if id.is_empty() || !seen.insert(id.to_string()) {
                 format!("{id}@{} {path}", method.wire())
             } else {
@@ -90,7 +93,10 @@ fn check_ids_exist(doc: &Document, all: &[Located], ids: &[String]) -> Result<()
 }
 
 fn check_tags_exist(doc: &Document, all: &[Located], tags: &[String]) -> Result<()> {
-    let known: BTreeSet<&str> = all.iter().flat_map(|op| op.tags.iter().map(String::as_str)).collect();
+    let known: BTreeSet<&str> = all
+        .iter()
+        .flat_map(|op| op.tags.iter().map(String::as_str))
+        .collect();
     match tags.iter().find(|t| !known.contains(t.as_str())) {
         None => Ok(()),
         Some(tag) => Err(Error::UnknownTag {
@@ -110,13 +116,22 @@ fn closest(wanted: &str, known: &BTreeSet<&str>) -> Vec<String> {
             scored.insert(((1.0 - score).mul_add(1e9, 0.0) as u64, id), ());
         }
     }
-    scored.into_keys().take(3).map(|(_, id)| id.to_string()).collect()
+    scored
+        .into_keys()
+        .take(3)
+        .map(|(_, id)| id.to_string())
+        .collect()
 }
 
 fn tags(op: &Value) -> Vec<String> {
     op.get("tags")
         .and_then(Value::as_array)
-        .map(|tags| tags.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|tags| {
+            tags.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -144,15 +159,33 @@ paths:
     #[test]
     fn duplicate_ids_get_distinct_keys() {
         let keys: Vec<String> = all_operations(&doc()).into_iter().map(|o| o.key).collect();
-        assert_eq!(keys, ["list-things", "create-thing", "list-things@PUT /b", "delete-thing"]);
+        assert_eq!(
+            keys,
+            [
+                "list-things",
+                "create-thing",
+                "list-things@PUT /b",
+                "delete-thing"
+            ]
+        );
     }
 
     #[test]
     fn selection_by_id_tag_and_all() {
-        let by_tag = Settings { tags: vec!["other".into()], ..Settings::default() };
-        let got: Vec<String> = select(&doc(), &by_tag).unwrap().into_iter().map(|o| o.key).collect();
+        let by_tag = Settings {
+            tags: vec!["other".into()],
+            ..Settings::default()
+        };
+        let got: Vec<String> = select(&doc(), &by_tag)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.key)
+            .collect();
         assert_eq!(got, ["delete-thing"]);
-        let all = Settings { all: true, ..Settings::default() };
+        let all = Settings {
+            all: true,
+            ..Settings::default()
+        };
         assert_eq!(select(&doc(), &all).unwrap().len(), 4);
         let one = Settings::operations(["create-thing"]);
         assert_eq!(select(&doc(), &one).unwrap()[0].pointer, "#/paths/~1a/post");
@@ -165,8 +198,20 @@ paths:
             err.to_string(),
             "t.yaml: no operation with operationId `delete-thngs`; did you mean delete-thing?"
         );
-        let err = select(&doc(), &Settings { tags: vec!["nope".into()], ..Settings::default() });
-        assert_eq!(err.unwrap_err().to_string(), "t.yaml: no operation has the tag `nope`");
-        assert!(matches!(select(&doc(), &Settings::default()), Err(Error::NothingSelected)));
+        let err = select(
+            &doc(),
+            &Settings {
+                tags: vec!["nope".into()],
+                ..Settings::default()
+            },
+        );
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "t.yaml: no operation has the tag `nope`"
+        );
+        assert!(matches!(
+            select(&doc(), &Settings::default()),
+            Err(Error::NothingSelected)
+        ));
     }
 }

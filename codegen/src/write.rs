@@ -22,9 +22,15 @@ pub fn write_if_changed(path: &Path, contents: &str) -> Result<bool> {
         path: path.to_path_buf(),
         source,
     };
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(io)?;
-    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     let result = fs::File::create(&temp)
         .and_then(|mut f| f.write_all(contents.as_bytes()).and_then(|()| f.sync_all()))
@@ -48,7 +54,10 @@ mod tests {
         assert!(!write_if_changed(&path, "a").unwrap());
         assert!(write_if_changed(&path, "b").unwrap());
         assert_eq!(fs::read_to_string(&path).unwrap(), "b");
-        let names: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, ["out.rs"]);
         fs::remove_dir_all(dir).unwrap();
     }

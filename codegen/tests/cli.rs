@@ -5,7 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn cfgen(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cfgen")).args(args).current_dir(cwd).output().expect("run cfgen")
+    Command::new(env!("CARGO_BIN_EXE_cfgen"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run cfgen")
 }
 
 fn stderr(out: &Output) -> String {
@@ -44,7 +48,15 @@ components:
 #[test]
 fn generate_writes_then_check_reports_fresh_and_stale() {
     let dir = scratch("check", SPEC);
-    let args = ["generate", "--spec", "spec.yaml", "--out", "out", "--operation", "make-thing"];
+    let args = [
+        "generate",
+        "--spec",
+        "spec.yaml",
+        "--out",
+        "out",
+        "--operation",
+        "make-thing",
+    ];
     let out = cfgen(&args, &dir);
     assert!(out.status.success(), "{}", stderr(&out));
     let target = dir.join("out/src/generated.rs");
@@ -58,8 +70,16 @@ fn generate_writes_then_check_reports_fresh_and_stale() {
     std::fs::write(&target, "// edited by hand\n").unwrap();
     let out = cfgen(&check, &dir);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("stale: out/src/generated.rs"), "{}", stderr(&out));
-    assert_eq!(std::fs::read_to_string(&target).unwrap(), "// edited by hand\n", "--check wrote");
+    assert!(
+        stderr(&out).contains("stale: out/src/generated.rs"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "// edited by hand\n",
+        "--check wrote"
+    );
 }
 
 /// Each kind of bad input: exit 2, one error naming the file and where, nothing written.
@@ -67,16 +87,36 @@ fn generate_writes_then_check_reports_fresh_and_stale() {
 fn bad_input_fails_cleanly_and_writes_nothing() {
     let cases: &[(&str, &str, &[&str], &str)] = &[
         ("syntax", "openapi: [", &[], "spec.yaml: syntax error: "),
-        ("swagger", "swagger: '2.0'\n", &[], "spec.yaml: Swagger 2.0 documents are not supported"),
-        ("v31", "openapi: 3.1.0\npaths: {}\n", &[], "spec.yaml: OpenAPI 3.1.0 is not supported"),
-        ("unknown-op", SPEC, &["--operation", "make-thingy"], "no operation with operationId `make-thingy`; did you mean make-thing?"),
+        (
+            "swagger",
+            "swagger: '2.0'\n",
+            &[],
+            "spec.yaml: Swagger 2.0 documents are not supported",
+        ),
+        (
+            "v31",
+            "openapi: 3.1.0\npaths: {}\n",
+            &[],
+            "spec.yaml: OpenAPI 3.1.0 is not supported",
+        ),
+        (
+            "unknown-op",
+            SPEC,
+            &["--operation", "make-thingy"],
+            "no operation with operationId `make-thingy`; did you mean make-thing?",
+        ),
         (
             "dangling",
             &SPEC.replace("#/components/schemas/thing", "#/components/schemas/nope"),
             &["--operation", "make-thing"],
             "spec.yaml: #/paths/~1things~1{id}/post/requestBody/content/application~1json/schema: `$ref` target `#/components/schemas/nope` does not exist",
         ),
-        ("missing", SPEC, &["--overlay", "does-not-exist.yaml"], "does-not-exist.yaml: No such file"),
+        (
+            "missing",
+            SPEC,
+            &["--overlay", "does-not-exist.yaml"],
+            "does-not-exist.yaml: No such file",
+        ),
     ];
     for (name, spec, extra, want) in cases {
         let dir = scratch(name, spec);
@@ -86,7 +126,10 @@ fn bad_input_fails_cleanly_and_writes_nothing() {
         assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
         assert!(stderr(&out).contains(want), "{name}: {}", stderr(&out));
         assert!(!stderr(&out).contains("panicked"), "{name}");
-        assert!(!dir.join("out").exists(), "{name}: bad input created output");
+        assert!(
+            !dir.join("out").exists(),
+            "{name}: bad input created output"
+        );
     }
 }
 
@@ -94,7 +137,17 @@ fn bad_input_fails_cleanly_and_writes_nothing() {
 fn help_documents_the_contract() {
     let out = cfgen(&["generate", "--help"], Path::new("."));
     let help = String::from_utf8_lossy(&out.stdout);
-    for flag in ["--spec", "--out", "--operation", "--tag", "--all", "--overlay", "--strict", "--check", "--strip-prefix"] {
+    for flag in [
+        "--spec",
+        "--out",
+        "--operation",
+        "--tag",
+        "--all",
+        "--overlay",
+        "--strict",
+        "--check",
+        "--strip-prefix",
+    ] {
         assert!(help.contains(flag), "--help lacks {flag}");
     }
     assert!(help.contains("1 when --check finds stale files"), "{help}");
@@ -105,5 +158,9 @@ fn defaults_regenerate_the_committed_crate() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let out = cfgen(&["generate", "--check"], root);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("fresh: generated/src/generated.rs"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("fresh: generated/src/generated.rs"),
+        "{}",
+        stderr(&out)
+    );
 }

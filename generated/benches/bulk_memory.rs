@@ -33,7 +33,11 @@ fn measure(name: &str, run: impl FnOnce() -> u64) {
     let elapsed = start.elapsed();
     let peak = status_kib("VmHWM:").unwrap_or(0);
     assert_eq!(deleted, KEYS as u64, "{name}: every key deleted");
-    let note = if reset { "" } else { " (peak not reset: includes earlier runs)" };
+    let note = if reset {
+        ""
+    } else {
+        " (peak not reset: includes earlier runs)"
+    };
     println!(
         "{name:<24} peak RSS {:>7.1} MiB, {:>+7.1} MiB over the {:.1} MiB before; {:.2?}{note}",
         peak as f64 / 1024.0,
@@ -53,16 +57,27 @@ fn main() {
         .expect("tokio runtime");
     let addr = runtime.block_on(support::start_server());
     let base = format!("http://{addr}");
-    let client = Client::builder().api_token("bench-token").base_url(base.clone()).build().expect("client");
+    let client = Client::builder()
+        .api_token("bench-token")
+        .base_url(base.clone())
+        .build()
+        .expect("client");
     let http = reqwest::Client::new();
     println!("{KEYS} keys, {CONCURRENCY} requests in flight, chunks of 10000");
     // Warm the connection pools so the first measurement is not penalised.
     runtime.block_on(support::raw_loop(&http, &base));
     let bulk = |dedup| {
-        let run = BulkDelete::new(&client, ACCOUNT, NAMESPACE).concurrency(CONCURRENCY).dedup(dedup);
-        runtime.block_on(run.run(support::keys())).expect("valid settings").deleted
+        let run = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
+            .concurrency(CONCURRENCY)
+            .dedup(dedup);
+        runtime
+            .block_on(run.run(support::keys()))
+            .expect("valid settings")
+            .deleted
     };
-    measure("raw reqwest loop", || runtime.block_on(support::raw_loop(&http, &base)));
+    measure("raw reqwest loop", || {
+        runtime.block_on(support::raw_loop(&http, &base))
+    });
     measure("bulk API (WithinChunk)", || bulk(Dedup::WithinChunk));
     measure("bulk API (WholeRun)", || bulk(Dedup::WholeRun));
 }

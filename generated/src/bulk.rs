@@ -231,11 +231,20 @@ impl<'a> BulkDelete<'a> {
     {
         self.check()?;
         let batches = input::batches(keys, self.chunk_size, self.dedup);
-        Ok(batches.fold(Plan::default(), |plan, batch| async move { plan.with(batch) }).await)
+        Ok(batches
+            .fold(
+                Plan::default(),
+                |plan, batch| async move { plan.with(batch) },
+            )
+            .await)
     }
 
     /// Sends the batches, `concurrency` at a time, and adds up the outcomes.
-    async fn send(mut self, batches: impl Stream<Item = input::Batch>, total: Option<u64>) -> BulkDeleteReport {
+    async fn send(
+        mut self,
+        batches: impl Stream<Item = input::Batch>,
+        total: Option<u64>,
+    ) -> BulkDeleteReport {
         let total = self.total.or(total);
         let mut progress = self.progress.take();
         let target = self.target();

@@ -1,7 +1,10 @@
 //! Behaviour layer: the generated bulk-delete client against a mock Cloudflare API on
 //! 127.0.0.1. Each test checks what went over the wire or what came back.
 
-use cloudflare_kv::{Client, Credentials, ErrorKind, RetryPolicy, namespace_delete_multiple_key_value_pairs as bulk_delete};
+use cloudflare_kv::{
+    Client, Credentials, ErrorKind, RetryPolicy,
+    namespace_delete_multiple_key_value_pairs as bulk_delete,
+};
 use serde_json::json;
 use testkit::{MockServer, Reply};
 
@@ -24,9 +27,14 @@ fn keys(names: &[&str]) -> Vec<String> {
 
 #[tokio::test]
 async fn sends_post_to_the_bulk_delete_path_with_token_and_json_body() {
-    let server = MockServer::with_replies([Reply::success(json!({"successful_key_count": 2, "unsuccessful_keys": []}))]).await;
+    let server = MockServer::with_replies([Reply::success(
+        json!({"successful_key_count": 2, "unsuccessful_keys": []}),
+    )])
+    .await;
     let client = client(&server, Credentials::api_token(TOKEN));
-    let response = bulk_delete(&client, ACCOUNT, NAMESPACE, &keys(&["My-Key", "a/b c"])).await.expect("success");
+    let response = bulk_delete(&client, ACCOUNT, NAMESPACE, &keys(&["My-Key", "a/b c"]))
+        .await
+        .expect("success");
 
     let request = server.last_request().expect("one request");
     assert_eq!(request.method, "POST");
@@ -34,9 +42,16 @@ async fn sends_post_to_the_bulk_delete_path_with_token_and_json_body() {
         request.path_only(),
         format!("/client/v4/accounts/{ACCOUNT}/storage/kv/namespaces/{NAMESPACE}/bulk/delete")
     );
-    assert_eq!(request.header("authorization"), Some(format!("Bearer {TOKEN}").as_str()));
+    assert_eq!(
+        request.header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
     assert_eq!(request.header("x-auth-key"), None);
-    assert!(request.header("content-type").is_some_and(|c| c.starts_with("application/json")));
+    assert!(
+        request
+            .header("content-type")
+            .is_some_and(|c| c.starts_with("application/json"))
+    );
     assert_eq!(request.json().unwrap(), json!(["My-Key", "a/b c"]));
 
     assert!(response.success);
@@ -47,12 +62,21 @@ async fn sends_post_to_the_bulk_delete_path_with_token_and_json_body() {
 
 #[tokio::test]
 async fn sends_email_and_global_key_headers() {
-    let server = MockServer::with_replies([Reply::success(json!({"successful_key_count": 1}))]).await;
-    let client = client(&server, Credentials::api_key("user@example.com", "144c9defac04969c7bfad8efaa8ea194"));
-    bulk_delete(&client, ACCOUNT, NAMESPACE, &keys(&["k"])).await.expect("success");
+    let server =
+        MockServer::with_replies([Reply::success(json!({"successful_key_count": 1}))]).await;
+    let client = client(
+        &server,
+        Credentials::api_key("user@example.com", "144c9defac04969c7bfad8efaa8ea194"),
+    );
+    bulk_delete(&client, ACCOUNT, NAMESPACE, &keys(&["k"]))
+        .await
+        .expect("success");
     let request = server.last_request().unwrap();
     assert_eq!(request.header("x-auth-email"), Some("user@example.com"));
-    assert_eq!(request.header("x-auth-key"), Some("144c9defac04969c7bfad8efaa8ea194"));
+    assert_eq!(
+        request.header("x-auth-key"),
+        Some("144c9defac04969c7bfad8efaa8ea194")
+    );
     assert_eq!(request.header("authorization"), None);
 }
 
@@ -60,45 +84,73 @@ async fn sends_email_and_global_key_headers() {
 async fn path_parameters_are_percent_encoded() {
     let server = MockServer::with_replies([Reply::success(json!({}))]).await;
     let client = client(&server, Credentials::api_token(TOKEN));
-    bulk_delete(&client, "a/b?c", "n s", &keys(&["k"])).await.expect("success");
+    bulk_delete(&client, "a/b?c", "n s", &keys(&["k"]))
+        .await
+        .expect("success");
     let path = server.last_request().unwrap().path_only().to_string();
-    assert!(path.starts_with("/client/v4/accounts/a%2Fb%3Fc/storage/kv/namespaces/n%20s/bulk"), "{path}");
+    assert!(
+        path.starts_with("/client/v4/accounts/a%2Fb%3Fc/storage/kv/namespaces/n%20s/bulk"),
+        "{path}"
+    );
 }
 
 #[tokio::test]
 async fn a_4xx_envelope_keeps_status_and_every_error() {
     let server = MockServer::with_replies([Reply::api_errors(
         400,
-        [json!({"code": 10001, "message": "bad key"}), json!({"code": 10002, "message": "too long", "source": {"pointer": "/0"}})],
+        [
+            json!({"code": 10001, "message": "bad key"}),
+            json!({"code": 10002, "message": "too long", "source": {"pointer": "/0"}}),
+        ],
     )])
     .await;
     let client = client(&server, Credentials::api_token(TOKEN));
-    let err = bulk_delete(&client, ACCOUNT, NAMESPACE, &keys(&["k"])).await.unwrap_err();
+    let err = bulk_delete(&client, ACCOUNT, NAMESPACE, &keys(&["k"]))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Client);
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
     let api = err.api_error().expect("api error");
     let codes: Vec<i64> = api.errors.iter().map(|e| e.code).collect();
     assert_eq!(codes, [10001, 10002]);
-    assert_eq!(api.errors[1].source.as_ref().and_then(|s| s.pointer.as_deref()), Some("/0"));
+    assert_eq!(
+        api.errors[1]
+            .source
+            .as_ref()
+            .and_then(|s| s.pointer.as_deref()),
+        Some("/0")
+    );
     assert!(!err.to_string().contains(TOKEN));
 }
 
 #[tokio::test]
 async fn a_non_json_502_keeps_status_and_body_start() {
-    let server = MockServer::with_replies([Reply::html(502, "<html><body>Bad gateway</body></html>")]).await;
+    let server =
+        MockServer::with_replies([Reply::html(502, "<html><body>Bad gateway</body></html>")]).await;
     let client = client(&server, Credentials::api_token(TOKEN));
-    let err = bulk_delete(&client, ACCOUNT, NAMESPACE, &keys(&["k"])).await.unwrap_err();
+    let err = bulk_delete(&client, ACCOUNT, NAMESPACE, &keys(&["k"]))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
     assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
-    assert!(format!("{err}").contains("Bad gateway") || err.api_error().is_some_and(|a| a.body.contains("Bad gateway")), "{err}");
+    assert!(
+        format!("{err}").contains("Bad gateway")
+            || err
+                .api_error()
+                .is_some_and(|a| a.body.contains("Bad gateway")),
+        "{err}"
+    );
 }
 
 #[tokio::test]
 async fn a_success_without_result_parses_as_none() {
-    let envelope = json!({"success": true, "errors": [], "messages": [{"code": 1000, "message": "queued"}]});
+    let envelope =
+        json!({"success": true, "errors": [], "messages": [{"code": 1000, "message": "queued"}]});
     let server = MockServer::with_replies([Reply::json(200, envelope)]).await;
     let client = client(&server, Credentials::api_token(TOKEN));
-    let response = bulk_delete(&client, ACCOUNT, NAMESPACE, &keys(&["k"])).await.expect("success");
+    let response = bulk_delete(&client, ACCOUNT, NAMESPACE, &keys(&["k"]))
+        .await
+        .expect("success");
     assert_eq!(response.result, None);
     assert_eq!(response.messages[0].message, "queued");
 }
@@ -117,13 +169,21 @@ async fn invalid_input_sends_no_request() {
         (ACCOUNT, NAMESPACE, &too_many, "body"),
     ];
     for (account, namespace, body, field) in cases {
-        let err = bulk_delete(&client, account, namespace, body).await.unwrap_err();
+        let err = bulk_delete(&client, account, namespace, body)
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
         assert!(err.to_string().contains(field), "{err}");
     }
-    let err = bulk_delete(&client, ACCOUNT, NAMESPACE, &long_key).await.unwrap_err();
+    let err = bulk_delete(&client, ACCOUNT, NAMESPACE, &long_key)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("body[0]"), "{err}");
-    assert_eq!(server.request_count(), 0, "invalid input reached the server");
+    assert_eq!(
+        server.request_count(),
+        0,
+        "invalid input reached the server"
+    );
 }
 
 #[test]

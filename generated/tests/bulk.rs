@@ -62,8 +62,14 @@ async fn deletes_any_number_of_keys_in_chunks_of_at_most_the_limit() {
     let timer = ManualTimer::new();
     let client = client(&server, &timer, 1);
     let input = keys("k", 25_000);
-    let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE).run(input.clone()).await.unwrap();
-    assert_eq!((report.requested, report.deleted, report.requests), (25_000, 25_000, 3));
+    let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
+        .run(input.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.requested, report.deleted, report.requests),
+        (25_000, 25_000, 3)
+    );
     assert!(report.is_complete() && report.count_mismatches.is_empty());
     let sizes: BTreeSet<usize> = server.requests().iter().map(|r| body(r).len()).collect();
     assert_eq!(sizes, BTreeSet::from([5_000, 10_000]));
@@ -71,7 +77,10 @@ async fn deletes_any_number_of_keys_in_chunks_of_at_most_the_limit() {
     assert_eq!(received.len(), 25_000);
     assert!(received.values().all(|&n| n == 1));
     let path = server.requests()[0].path.clone();
-    assert_eq!(path, format!("/accounts/{ACCOUNT}/storage/kv/namespaces/{NAMESPACE}/bulk/delete"));
+    assert_eq!(
+        path,
+        format!("/accounts/{ACCOUNT}/storage/kv/namespaces/{NAMESPACE}/bulk/delete")
+    );
 }
 
 /// Tracks, per chunk (named by its first key), how many requests came in, and
@@ -110,10 +119,19 @@ async fn transient_faults_are_retried_and_every_key_is_deleted_once_confirmed() 
         .run(keys("k", 600))
         .await
         .unwrap();
-    assert_eq!((report.deleted, report.failed.len()), (600, 0), "{:#?}", report.failed);
+    assert_eq!(
+        (report.deleted, report.failed.len()),
+        (600, 0),
+        "{:#?}",
+        report.failed
+    );
     // Six chunks; the client retried the five faulty first attempts.
     assert_eq!((report.requests, server.request_count()), (6, 11));
-    assert!(timer.sleeps().contains(&Duration::from_secs(7)), "{:?}", timer.sleeps());
+    assert!(
+        timer.sleeps().contains(&Duration::from_secs(7)),
+        "{:?}",
+        timer.sleeps()
+    );
     assert_accounted(&report);
 }
 
@@ -148,14 +166,23 @@ async fn unsuccessful_keys_are_re_sent_until_the_budget_runs_out() {
     assert_eq!(report.deleted, 10);
     assert_eq!(report.failed.len(), 1);
     assert_eq!(report.failed[0].key, "k-stuck");
-    assert!(matches!(report.failed[0].error, KeyError::Unsuccessful { attempts: 3 }));
-    assert_eq!(report.failed[0].error.to_string(), "listed in `unsuccessful_keys` by all 3 answers");
+    assert!(matches!(
+        report.failed[0].error,
+        KeyError::Unsuccessful { attempts: 3 }
+    ));
+    assert_eq!(
+        report.failed[0].error.to_string(),
+        "listed in `unsuccessful_keys` by all 3 answers"
+    );
     // Re-sends carry only the keys still unsuccessful.
     let bodies: Vec<Vec<String>> = server.requests().iter().map(body).collect();
     assert_eq!(bodies[1], ["k7", "k-stuck"]);
     assert_eq!(bodies[2], ["k-stuck"]);
     // The client's default base delay (500 ms), doubled for the second re-send.
-    assert_eq!(timer.sleeps(), [Duration::from_millis(500), Duration::from_secs(1)]);
+    assert_eq!(
+        timer.sleeps(),
+        [Duration::from_millis(500), Duration::from_secs(1)]
+    );
     assert!(report.count_mismatches.is_empty());
 }
 
@@ -166,8 +193,14 @@ async fn invalid_keys_are_reported_and_never_sent() {
     let client = client(&server, &timer, 1);
     let long = "x".repeat(513);
     let input = vec!["a".to_owned(), String::new(), long.clone(), "b".to_owned()];
-    let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE).run(input).await.unwrap();
-    assert_eq!((report.requested, report.deleted, report.requests), (4, 2, 1));
+    let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
+        .run(input)
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.requested, report.deleted, report.requests),
+        (4, 2, 1)
+    );
     let failed: Vec<(String, String)> = report
         .failed
         .iter()
@@ -176,17 +209,29 @@ async fn invalid_keys_are_reported_and_never_sent() {
     assert_eq!(
         failed,
         [
-            (String::new(), "invalid input `keys[1]`: must not be empty".to_owned()),
-            (long, "invalid input `keys[2]`: must be at most 512 bytes long, got 513".to_owned()),
+            (
+                String::new(),
+                "invalid input `keys[1]`: must not be empty".to_owned()
+            ),
+            (
+                long,
+                "invalid input `keys[2]`: must be at most 512 bytes long, got 513".to_owned()
+            ),
         ]
     );
-    assert!(report.failed.iter().all(|f| f.error.kind() == ErrorKind::InvalidInput));
+    assert!(
+        report
+            .failed
+            .iter()
+            .all(|f| f.error.kind() == ErrorKind::InvalidInput)
+    );
     assert_eq!(body(&server.requests()[0]), ["a", "b"]);
 }
 
 #[tokio::test]
 async fn auth_errors_are_not_retried_and_stop_the_run() {
-    let server = MockServer::with_handler(|_| Reply::api_error(403, 10000, "Authentication error")).await;
+    let server =
+        MockServer::with_handler(|_| Reply::api_error(403, 10000, "Authentication error")).await;
     let timer = ManualTimer::new();
     let client = client(&server, &timer, 5);
     let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
@@ -197,10 +242,20 @@ async fn auth_errors_are_not_retried_and_stop_the_run() {
         .unwrap();
     assert_eq!(server.request_count(), 1, "no retry, no further chunk");
     assert_eq!((report.deleted, report.failed.len()), (0, 35));
-    assert!(report.failed.iter().all(|f| f.error.kind() == ErrorKind::Auth));
+    assert!(
+        report
+            .failed
+            .iter()
+            .all(|f| f.error.kind() == ErrorKind::Auth)
+    );
     assert!(matches!(report.failed[0].error, KeyError::Request(_)));
     assert!(matches!(report.failed[34].error, KeyError::Skipped(_)));
-    assert!(report.failed[34].error.to_string().starts_with("not sent after an earlier request failed: "));
+    assert!(
+        report.failed[34]
+            .error
+            .to_string()
+            .starts_with("not sent after an earlier request failed: ")
+    );
     assert!(timer.sleeps().is_empty());
 }
 
@@ -232,10 +287,14 @@ async fn a_refused_chunk_fails_alone_without_retries() {
 
 #[tokio::test]
 async fn server_errors_fail_the_chunk_after_the_clients_attempts() {
-    let server = MockServer::with_handler(|_| Reply::api_error(503, 10013, "service unavailable")).await;
+    let server =
+        MockServer::with_handler(|_| Reply::api_error(503, 10013, "service unavailable")).await;
     let timer = ManualTimer::new();
     let client = client(&server, &timer, 3);
-    let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE).run(keys("k", 5)).await.unwrap();
+    let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
+        .run(keys("k", 5))
+        .await
+        .unwrap();
     assert_eq!(server.request_count(), 3);
     assert_eq!(report.failed.len(), 5);
     let error = report.failed[4].error.request_error().unwrap();
@@ -262,7 +321,14 @@ async fn old_answer_shapes_confirm_the_chunk_and_count_disagreements_are_kept() 
     assert_eq!((report.deleted, report.failed.len()), (6, 0));
     assert_eq!(report.count_mismatches.len(), 1);
     let mismatch = &report.count_mismatches[0];
-    assert_eq!((mismatch.sent, mismatch.unsuccessful, mismatch.unknown_unsuccessful), (2, 0, 1));
+    assert_eq!(
+        (
+            mismatch.sent,
+            mismatch.unsuccessful,
+            mismatch.unknown_unsuccessful
+        ),
+        (2, 0, 1)
+    );
     assert_eq!(mismatch.successful_key_count, Some(5.0));
 }
 
@@ -279,17 +345,35 @@ async fn repeats_are_counted_once_and_never_sent_twice_in_a_request() {
         .await
         .unwrap();
     // Chunks [a, b] (the repeat of a dropped) and [c, a, b].
-    assert_eq!((per_chunk.deleted, per_chunk.duplicates, per_chunk.distinct()), (5, 1, 5));
+    assert_eq!(
+        (
+            per_chunk.deleted,
+            per_chunk.duplicates,
+            per_chunk.distinct()
+        ),
+        (5, 1, 5)
+    );
     let whole_run = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
         .chunk_size(3)
         .dedup(Dedup::WholeRun)
         .run(input)
         .await
         .unwrap();
-    assert_eq!((whole_run.deleted, whole_run.duplicates, whole_run.distinct()), (3, 3, 3));
+    assert_eq!(
+        (
+            whole_run.deleted,
+            whole_run.duplicates,
+            whole_run.distinct()
+        ),
+        (3, 3, 3)
+    );
     for request in server.requests() {
         let sent = body(&request);
-        assert_eq!(sent.iter().collect::<BTreeSet<_>>().len(), sent.len(), "{sent:?}");
+        assert_eq!(
+            sent.iter().collect::<BTreeSet<_>>().len(),
+            sent.len(),
+            "{sent:?}"
+        );
     }
 }
 
@@ -322,7 +406,11 @@ async fn a_stream_is_read_no_further_ahead_than_the_chunks_in_flight() {
     assert_eq!(seen.len(), 40);
     let bound = ((concurrency + 1) * chunk_size) as u64;
     for (pulled, progress) in &seen {
-        assert!(pulled - progress.done <= bound, "{pulled} read, {} done", progress.done);
+        assert!(
+            pulled - progress.done <= bound,
+            "{pulled} read, {} done",
+            progress.done
+        );
         assert_eq!(progress.total, Some(20_000));
     }
     assert!(seen.windows(2).all(|w| w[0].1.done < w[1].1.done));
@@ -336,10 +424,21 @@ async fn plans_without_sending() {
     let client = client(&server, &timer, 1);
     let mut input = keys("k", 25_000);
     input.extend([String::new(), "k1".to_owned()]);
-    let plan = BulkDelete::new(&client, ACCOUNT, NAMESPACE).plan(input.clone()).await.unwrap();
+    let plan = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
+        .plan(input.clone())
+        .await
+        .unwrap();
     // The repeat of `k1` falls in another chunk, so by default it is sent again.
     assert_eq!(plan.chunks, [10_000, 10_000, 5_001]);
-    assert_eq!((plan.requested, plan.to_send(), plan.duplicates, plan.invalid.len()), (25_002, 25_001, 0, 1));
+    assert_eq!(
+        (
+            plan.requested,
+            plan.to_send(),
+            plan.duplicates,
+            plan.invalid.len()
+        ),
+        (25_002, 25_001, 0, 1)
+    );
     let whole_run = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
         .dedup(Dedup::WholeRun)
         .plan(input)
@@ -356,14 +455,24 @@ async fn settings_out_of_range_are_refused() {
     let timer = ManualTimer::new();
     let client = client(&server, &timer, 1);
     let bulk = || BulkDelete::new(&client, ACCOUNT, NAMESPACE);
-    let error = bulk().chunk_size(10_001).run(keys("k", 1)).await.unwrap_err();
+    let error = bulk()
+        .chunk_size(10_001)
+        .run(keys("k", 1))
+        .await
+        .unwrap_err();
     assert_eq!(error, BulkError::ChunkSize(10_001));
     assert_eq!(
         error.to_string(),
         "bulk delete: chunk size must be between 1 and 10000, got 10001"
     );
-    assert_eq!(bulk().chunk_size(0).run(keys("k", 1)).await.unwrap_err(), BulkError::ChunkSize(0));
-    assert_eq!(bulk().concurrency(0).run(keys("k", 1)).await.unwrap_err(), BulkError::Concurrency);
+    assert_eq!(
+        bulk().chunk_size(0).run(keys("k", 1)).await.unwrap_err(),
+        BulkError::ChunkSize(0)
+    );
+    assert_eq!(
+        bulk().concurrency(0).run(keys("k", 1)).await.unwrap_err(),
+        BulkError::Concurrency
+    );
     assert_eq!(server.request_count(), 0);
 }
 

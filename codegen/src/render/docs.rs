@@ -10,13 +10,23 @@ use quote::quote;
 /// `#[doc = …]` attributes for the given paragraphs, separated by blank lines.
 pub fn doc_attrs<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> TokenStream {
     let mut lines: Vec<String> = Vec::new();
-    for paragraph in paragraphs.into_iter().map(str::trim).filter(|p| !p.is_empty()) {
+    for paragraph in paragraphs
+        .into_iter()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         if !lines.is_empty() {
             lines.push(String::new());
         }
         lines.extend(sanitize(paragraph));
     }
-    let lines = lines.iter().map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    let lines = lines.iter().map(|l| {
+        if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        }
+    });
     quote! { #(#[doc = #lines])* }
 }
 
@@ -65,9 +75,15 @@ mod tests {
 
     #[test]
     fn markdown_is_made_safe() {
-        assert_eq!(sanitize("see [the docs] <b>now</b>"), ["see \\[the docs\\] &lt;b&gt;now&lt;/b&gt;"]);
+        assert_eq!(
+            sanitize("see [the docs] <b>now</b>"),
+            ["see \\[the docs\\] &lt;b&gt;now&lt;/b&gt;"]
+        );
         assert_eq!(sanitize("at https://x.y/z."), ["at <https://x.y/z>."]);
-        assert_eq!(sanitize("```\ncurl -X POST\n```"), ["```text", "curl -X POST", "```"]);
+        assert_eq!(
+            sanitize("```\ncurl -X POST\n```"),
+            ["```text", "curl -X POST", "```"]
+        );
         assert_eq!(sanitize("    indented"), ["indented"]);
         assert_eq!(sanitize("```js\nopen"), ["```text", "open", "```"]);
     }

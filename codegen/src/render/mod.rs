@@ -16,7 +16,10 @@ use crate::ir::{Api, TypeRef};
 pub fn render(api: &Api) -> TokenStream {
     let types = api.types.values().map(|def| types::render_type(def, api));
     let aliases = api.operations.values().filter_map(operations::render_alias);
-    let operations = api.operations.values().map(|op| operations::render_operation(op, api));
+    let operations = api
+        .operations
+        .values()
+        .map(|op| operations::render_operation(op, api));
     quote! {
         #(#types)*
         #(#aliases)*

@@ -6,7 +6,10 @@ use quote::quote;
 
 use super::docs::doc_attrs;
 use super::{ident, rust_type};
-use crate::ir::{Api, Body, Checks, Operation, Param, ParamLocation, PathSegment, ResponseBody, TypeKind, TypeRef};
+use crate::ir::{
+    Api, Body, Checks, Operation, Param, ParamLocation, PathSegment, ResponseBody, TypeKind,
+    TypeRef,
+};
 
 /// `pub type {Operation}Response = …;`, unless the response type already has that name.
 pub fn render_alias(op: &Operation) -> Option<TokenStream> {
@@ -17,7 +20,10 @@ pub fn render_alias(op: &Operation) -> Option<TokenStream> {
         ResponseBody::Bytes(_) => quote!(::cfgen_runtime::Bytes),
     };
     let alias = ident(&op.response_alias);
-    let doc = format!(" The success response of [`{}`].", op.fn_name.trim_start_matches("r#"));
+    let doc = format!(
+        " The success response of [`{}`].",
+        op.fn_name.trim_start_matches("r#")
+    );
     Some(quote! {
         #[doc = #doc]
         pub type #alias = #target;
@@ -27,7 +33,10 @@ pub fn render_alias(op: &Operation) -> Option<TokenStream> {
 /// The endpoint function.
 pub fn render_operation(op: &Operation, api: &Api) -> TokenStream {
     let docs = operation_docs(op);
-    let deprecated = op.deprecated.as_deref().map(|note| quote!(#[deprecated(note = #note)]));
+    let deprecated = op
+        .deprecated
+        .as_deref()
+        .map(|note| quote!(#[deprecated(note = #note)]));
     // The signature mirrors the document's parameter list, however long it is.
     let many_args = (op.params.len() + usize::from(op.body.is_some()) > 6)
         .then(|| quote!(#[allow(clippy::too_many_arguments)]));
@@ -41,11 +50,19 @@ pub fn render_operation(op: &Operation, api: &Api) -> TokenStream {
         let ty = body_type(b);
         quote!(body: #ty,)
     });
-    let checks = op.params.iter().map(param_checks).chain(op.body.iter().map(body_checks));
+    let checks = op
+        .params
+        .iter()
+        .map(param_checks)
+        .chain(op.body.iter().map(body_checks));
     let path = path_expr(op);
     let id = &op.id;
     let method = ident(op.method.wire());
-    let params = op.params.iter().filter(|p| p.location != ParamLocation::Path).map(attach_param);
+    let params = op
+        .params
+        .iter()
+        .filter(|p| p.location != ParamLocation::Path)
+        .map(attach_param);
     let body = op.body.as_ref().map(attach_body);
     let send = match &op.response.body {
         ResponseBody::Json(_) => quote!(client.send::<#alias>(request).await),
@@ -77,17 +94,40 @@ fn operation_docs(op: &Operation) -> TokenStream {
         .iter()
         .map(|p| {
             let name = p.rust_name.trim_start_matches("r#");
-            match p.description.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            match p
+                .description
+                .as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+            {
                 Some(description) => format!("- `{name}`: {description}"),
-                None => format!("- `{name}` (`{}` in {})", p.wire_name, location_word(p.location)),
+                None => format!(
+                    "- `{name}` (`{}` in {})",
+                    p.wire_name,
+                    location_word(p.location)
+                ),
             }
         })
-        .chain(op.body.iter().map(|b| format!("- `body`: {}", b.description.as_deref().unwrap_or("the request body"))))
+        .chain(op.body.iter().map(|b| {
+            format!(
+                "- `body`: {}",
+                b.description.as_deref().unwrap_or("the request body")
+            )
+        }))
         .collect();
     let args = (!args.is_empty()).then(|| format!("# Arguments\n{}", args.join("\n")));
     let summary = op.summary.as_deref().unwrap_or_default();
-    let description = op.description.as_deref().filter(|d| *d != summary).unwrap_or_default();
-    doc_attrs([summary, description, route.as_str(), args.as_deref().unwrap_or_default()])
+    let description = op
+        .description
+        .as_deref()
+        .filter(|d| *d != summary)
+        .unwrap_or_default();
+    doc_attrs([
+        summary,
+        description,
+        route.as_str(),
+        args.as_deref().unwrap_or_default(),
+    ])
 }
 
 fn location_word(location: ParamLocation) -> &'static str {
@@ -101,7 +141,11 @@ fn location_word(location: ParamLocation) -> &'static str {
 /// The borrowed form a caller passes.
 fn param_type(param: &Param, api: &Api) -> TokenStream {
     let ty = borrowed(&param.ty, api);
-    if param.required { ty } else { quote!(::std::option::Option<#ty>) }
+    if param.required {
+        ty
+    } else {
+        quote!(::std::option::Option<#ty>)
+    }
 }
 
 fn body_type(body: &Body) -> TokenStream {
@@ -109,7 +153,11 @@ fn body_type(body: &Body) -> TokenStream {
         TypeRef::Bytes => quote!(::std::vec::Vec<u8>),
         ty => borrowed_ref(ty),
     };
-    if body.required { ty } else { quote!(::std::option::Option<#ty>) }
+    if body.required {
+        ty
+    } else {
+        quote!(::std::option::Option<#ty>)
+    }
 }
 
 /// Scalars and enums by value, everything else by reference.
@@ -136,7 +184,10 @@ fn borrowed_ref(ty: &TypeRef) -> TokenStream {
 }
 
 fn is_enum(name: &str, api: &Api) -> bool {
-    matches!(api.types.get(name).map(|d| &d.kind), Some(TypeKind::Enum(_)))
+    matches!(
+        api.types.get(name).map(|d| &d.kind),
+        Some(TypeKind::Enum(_))
+    )
 }
 
 /// `format!` of the path template with each parameter percent-encoded.
@@ -147,10 +198,15 @@ fn path_expr(op: &Operation) -> TokenStream {
     let mut values = Vec::new();
     for segment in &op.path.segments {
         match segment {
-            PathSegment::Literal(text) => template.push_str(&text.replace('{', "{{").replace('}', "}}")),
+            PathSegment::Literal(text) => {
+                template.push_str(&text.replace('{', "{{").replace('}', "}}"))
+            }
             PathSegment::Param(wire) => {
                 template.push_str("{}");
-                let param = op.params.iter().find(|p| p.location == ParamLocation::Path && &p.wire_name == wire);
+                let param = op
+                    .params
+                    .iter()
+                    .find(|p| p.location == ParamLocation::Path && &p.wire_name == wire);
                 let value = ident(param.map_or(wire.as_str(), |p| p.rust_name.as_str()));
                 let text = match param.map(|p| &p.ty) {
                     None | Some(TypeRef::String) => quote!(#value),
@@ -183,7 +239,11 @@ fn param_checks(param: &Param) -> TokenStream {
         (_, TypeRef::Array(_)) => array_checks(wire, &name, c),
         _ => TokenStream::new(),
     };
-    if check.is_empty() || param.required { check } else { quote!(if let ::std::option::Option::Some(#name) = #name { #check }) }
+    if check.is_empty() || param.required {
+        check
+    } else {
+        quote!(if let ::std::option::Option::Some(#name) = #name { #check })
+    }
 }
 
 fn body_checks(body: &Body) -> TokenStream {
@@ -196,7 +256,11 @@ fn body_checks(body: &Body) -> TokenStream {
         }
         _ => TokenStream::new(),
     };
-    if check.is_empty() || body.required { check } else { quote!(if let ::std::option::Option::Some(body) = body { #check }) }
+    if check.is_empty() || body.required {
+        check
+    } else {
+        quote!(if let ::std::option::Option::Some(body) = body { #check })
+    }
 }
 
 fn array_checks(wire: &str, name: &proc_macro2::Ident, c: &Checks) -> TokenStream {
@@ -231,7 +295,9 @@ fn attach_param(param: &Param) -> TokenStream {
         _ => quote!(query),
     };
     let attach = match &param.ty {
-        TypeRef::Array(_) => quote!(#name.iter().fold(request, |request, item| request.#method(#wire, item))),
+        TypeRef::Array(_) => {
+            quote!(#name.iter().fold(request, |request, item| request.#method(#wire, item)))
+        }
         _ => quote!(request.#method(#wire, #name)),
     };
     if param.required {

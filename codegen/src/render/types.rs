@@ -31,7 +31,8 @@ pub fn render_type(def: &TypeDef, api: &Api) -> TokenStream {
 /// outside the crate cannot build them with a struct literal.
 fn render_struct(def: &TypeDef, docs: TokenStream, fields: &[Field]) -> TokenStream {
     let name = ident(&def.name);
-    let non_exhaustive = (def.usage.response && !def.usage.request).then(|| quote!(#[non_exhaustive]));
+    let non_exhaustive =
+        (def.usage.response && !def.usage.request).then(|| quote!(#[non_exhaustive]));
     let fields = fields.iter().map(render_field);
     quote! {
         #docs
@@ -48,9 +49,11 @@ fn render_field(field: &Field) -> TokenStream {
     let docs = doc_attrs([field.description.as_deref().unwrap_or(&fallback)]);
     let name = ident(&field.rust_name);
     let wire = &field.wire_name;
-    let rename = (field.rust_name.trim_start_matches("r#") != wire).then(|| quote!(#[serde(rename = #wire)]));
+    let rename = (field.rust_name.trim_start_matches("r#") != wire)
+        .then(|| quote!(#[serde(rename = #wire)]));
     let optional = !field.required;
-    let skip = optional.then(|| quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]));
+    let skip = optional
+        .then(|| quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]));
     let ty = field_type(field);
     quote! {
         #docs
@@ -136,7 +139,13 @@ fn render_untagged(docs: TokenStream, name: &str, variants: &[TypeRef], api: &Ap
 /// make a type of infinite size; struct fields break the other cycles.
 fn needs_box(ty: &TypeRef, owner: &str, api: &Api) -> bool {
     match ty {
-        TypeRef::Named(n) => n == owner || matches!(api.types.get(n).map(|d| &d.kind), Some(TypeKind::Untagged(_))),
+        TypeRef::Named(n) => {
+            n == owner
+                || matches!(
+                    api.types.get(n).map(|d| &d.kind),
+                    Some(TypeKind::Untagged(_))
+                )
+        }
         TypeRef::Nullable(inner) => needs_box(inner, owner, api),
         _ => false,
     }

@@ -108,7 +108,9 @@ impl<'a> Resolver<'a> {
                 let id = if op.id.is_empty() { &op.key } else { &op.id };
                 let stem = naming::strip_prefix(id, &self.settings.strip_prefixes);
                 let fn_name = fns.claim(naming::value_name(stem));
-                let alias = self.names.claim(format!("{}Response", naming::type_name(stem)));
+                let alias = self
+                    .names
+                    .claim(format!("{}Response", naming::type_name(stem)));
                 (fn_name, alias)
             })
             .collect()
@@ -189,7 +191,11 @@ fn mark_usage(api: &mut Api) {
     let mut request = BTreeSet::new();
     let mut response = BTreeSet::new();
     for op in api.operations.values() {
-        let request_roots = op.params.iter().map(|p| &p.ty).chain(op.body.iter().map(|b| &b.ty));
+        let request_roots = op
+            .params
+            .iter()
+            .map(|p| &p.ty)
+            .chain(op.body.iter().map(|b| &b.ty));
         for ty in request_roots {
             reach(api, ty, &mut request);
         }
@@ -209,7 +215,9 @@ fn reach(api: &Api, ty: &TypeRef, seen: &mut BTreeSet<String>) {
             if !seen.insert(name.clone()) {
                 return;
             }
-            let Some(def) = api.types.get(name) else { return };
+            let Some(def) = api.types.get(name) else {
+                return;
+            };
             match &def.kind {
                 TypeKind::Struct(fields) => fields.iter().for_each(|f| reach(api, &f.ty, seen)),
                 TypeKind::Alias(inner) => reach(api, inner, seen),

@@ -2,20 +2,28 @@
 
 use indexmap::IndexMap;
 use openapiv3::{
-    MediaType, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, RequestBody,
-    Response, Schema, StatusCode,
+    MediaType, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, RequestBody, Response,
+    Schema, StatusCode,
 };
 use serde_json::Value;
 
 use super::{Resolver, quirks};
 use crate::error::{Error, Result, escape_pointer_token};
-use crate::ir::{self, Checks, Field, Param, ParamLocation, PathSegment, PathTemplate, ResponseBody, TypeKind, TypeRef};
+use crate::ir::{
+    self, Checks, Field, Param, ParamLocation, PathSegment, PathTemplate, ResponseBody, TypeKind,
+    TypeRef,
+};
 use crate::naming::{self, Scope};
 use crate::select::Located;
 
 impl Resolver<'_> {
     /// Resolves one located operation.
-    pub(super) fn operation(&mut self, located: &Located, fn_name: String, response_alias: String) -> Result<ir::Operation> {
+    pub(super) fn operation(
+        &mut self,
+        located: &Located,
+        fn_name: String,
+        response_alias: String,
+    ) -> Result<ir::Operation> {
         let at = located.pointer.as_str();
         let mut raw = self.target(at, at)?.clone();
         quirks::repair_operation(&mut raw);
@@ -38,7 +46,9 @@ impl Resolver<'_> {
             path,
             summary: op.summary.clone(),
             description: op.description.clone(),
-            deprecated: op.deprecated.then(|| self.deprecation_note(&op, &located.id)),
+            deprecated: op
+                .deprecated
+                .then(|| self.deprecation_note(&op, &located.id)),
             tags: op.tags.clone(),
             params,
             body,
@@ -49,8 +59,18 @@ impl Resolver<'_> {
 
     /// Path-level and operation-level parameters (the operation's win), ordered: path
     /// parameters as the template names them, then query, then header.
-    fn params(&mut self, located: &Located, op: &openapiv3::Operation, path: &PathTemplate, scope: &mut Scope) -> Result<Vec<Param>> {
-        let item_at = located.pointer.rsplit_once('/').map_or("#", |(item, _)| item).to_string();
+    fn params(
+        &mut self,
+        located: &Located,
+        op: &openapiv3::Operation,
+        path: &PathTemplate,
+        scope: &mut Scope,
+    ) -> Result<Vec<Param>> {
+        let item_at = located
+            .pointer
+            .rsplit_once('/')
+            .map_or("#", |(item, _)| item)
+            .to_string();
         let mut declared: IndexMap<(String, ParamLocation), (Parameter, String)> = IndexMap::new();
         for (i, p) in self.path_item_params(&item_at)?.iter().enumerate() {
             let (param, at) = self.deref_param(p, &format!("{item_at}/parameters/{i}"))?;
@@ -59,7 +79,8 @@ impl Resolver<'_> {
             }
         }
         for (i, p) in op.parameters.iter().enumerate() {
-            let (param, at) = self.deref_param(p, &format!("{}/parameters/{i}", located.pointer))?;
+            let (param, at) =
+                self.deref_param(p, &format!("{}/parameters/{i}", located.pointer))?;
             if let Some(loc) = location(&param, &at, self)? {
                 declared.insert((param.parameter_data_ref().name.clone(), loc), (param, at));
             }
@@ -107,16 +128,30 @@ impl Resolver<'_> {
 
     /// One declared parameter as the arguments it becomes: usually one, but an object
     /// in the query string spreads into one argument per property.
-    fn param(&mut self, param: &Parameter, location: ParamLocation, at: &str, scope: &mut Scope) -> Result<Vec<Param>> {
+    fn param(
+        &mut self,
+        param: &Parameter,
+        location: ParamLocation,
+        at: &str,
+        scope: &mut Scope,
+    ) -> Result<Vec<Param>> {
         let data = param.parameter_data_ref();
         let (ty, checks, schema_description) = match &data.format {
             ParameterSchemaOrContent::Schema(schema) => {
                 let schema_at = format!("{at}/schema");
                 let ty = self.type_of(schema, &data.name, &schema_at)?;
-                (ty, self.checks(schema, &schema_at)?, self.description_of(schema))
+                (
+                    ty,
+                    self.checks(schema, &schema_at)?,
+                    self.description_of(schema),
+                )
             }
             ParameterSchemaOrContent::Content(content) => match first_schema(content) {
-                Some(schema) => (self.type_of(schema, &data.name, at)?, Checks::default(), None),
+                Some(schema) => (
+                    self.type_of(schema, &data.name, at)?,
+                    Checks::default(),
+                    None,
+                ),
                 None => (TypeRef::String, Checks::default(), None),
             },
         };
@@ -133,7 +168,11 @@ impl Resolver<'_> {
             wire_name: data.name.clone(),
             location,
             required,
-            checks: if text == ty { checks } else { Checks::default() },
+            checks: if text == ty {
+                checks
+            } else {
+                Checks::default()
+            },
             ty: text,
             description: data.description.clone().or(schema_description),
         }])
@@ -141,7 +180,9 @@ impl Resolver<'_> {
 
     /// The fields of a named struct, if `ty` is one.
     fn struct_fields(&self, ty: &TypeRef) -> Option<Vec<Field>> {
-        let TypeRef::Named(name) = ty else { return None };
+        let TypeRef::Named(name) = ty else {
+            return None;
+        };
         match &self.api.types.get(name)?.kind {
             TypeKind::Struct(fields) => Some(fields.clone()),
             _ => None,
@@ -151,16 +192,23 @@ impl Resolver<'_> {
     fn body(&mut self, body: &ReferenceOr<RequestBody>, alias: &str, at: &str) -> Result<ir::Body> {
         let (body, at) = match body {
             ReferenceOr::Item(b) => (b.clone(), at.to_string()),
-            ReferenceOr::Reference { reference } => {
-                (self.typed(self.target(reference, at)?.clone(), reference)?, reference.clone())
-            }
+            ReferenceOr::Reference { reference } => (
+                self.typed(self.target(reference, at)?.clone(), reference)?,
+                reference.clone(),
+            ),
         };
         let hint = format!("{}Body", alias.trim_end_matches("Response"));
         let (content_type, media) = pick_media(&body.content)
             .ok_or_else(|| self.invalid(&at, "request body has no content".into()))?;
-        let media_at = format!("{at}/content/{}/schema", escape_pointer_token(&content_type));
+        let media_at = format!(
+            "{at}/content/{}/schema",
+            escape_pointer_token(&content_type)
+        );
         let (ty, checks) = match (is_json(&content_type), &media.schema) {
-            (true, Some(schema)) => (self.type_of(schema, &hint, &media_at)?, self.checks(schema, &media_at)?),
+            (true, Some(schema)) => (
+                self.type_of(schema, &hint, &media_at)?,
+                self.checks(schema, &media_at)?,
+            ),
             (true, None) => (TypeRef::Any, Checks::default()),
             (false, _) => (TypeRef::Bytes, Checks::default()),
         };
@@ -174,14 +222,24 @@ impl Resolver<'_> {
     }
 
     /// The success response: the lowest `2xx` code, else `2XX`, else `default`.
-    fn response(&mut self, op: &openapiv3::Operation, alias: &str, at: &str) -> Result<ir::Response> {
+    fn response(
+        &mut self,
+        op: &openapiv3::Operation,
+        alias: &str,
+        at: &str,
+    ) -> Result<ir::Response> {
         let responses = &op.responses;
         let pick = responses
             .responses
             .iter()
             .filter(|(code, _)| matches!(code, StatusCode::Code(200..=299)))
             .min_by_key(|(code, _)| code.to_string())
-            .or_else(|| responses.responses.iter().find(|(code, _)| matches!(code, StatusCode::Range(2))))
+            .or_else(|| {
+                responses
+                    .responses
+                    .iter()
+                    .find(|(code, _)| matches!(code, StatusCode::Range(2)))
+            })
             .map(|(code, r)| (code.to_string(), r));
         let Some((status, response)) = pick else {
             return Ok(ir::Response {
@@ -203,7 +261,10 @@ impl Resolver<'_> {
             None => ResponseBody::Empty,
             Some((content_type, _)) if !is_json(&content_type) => ResponseBody::Bytes(content_type),
             Some((content_type, media)) => {
-                let schema_at = format!("{response_at}/content/{}/schema", escape_pointer_token(&content_type));
+                let schema_at = format!(
+                    "{response_at}/content/{}/schema",
+                    escape_pointer_token(&content_type)
+                );
                 ResponseBody::Json(match &media.schema {
                     Some(schema) => self.response_type(schema, alias, &schema_at)?,
                     None => TypeRef::Any,
@@ -219,7 +280,12 @@ impl Resolver<'_> {
 
     /// An inline response object takes the operation's alias name itself, so the
     /// caller-facing name does not depend on how the document nests it.
-    fn response_type(&mut self, schema: &ReferenceOr<Schema>, alias: &str, at: &str) -> Result<TypeRef> {
+    fn response_type(
+        &mut self,
+        schema: &ReferenceOr<Schema>,
+        alias: &str,
+        at: &str,
+    ) -> Result<TypeRef> {
         if let ReferenceOr::Item(_) = schema {
             self.names.remove(alias);
             let ty = self.type_of(schema, alias, at)?;
@@ -240,23 +306,38 @@ impl Resolver<'_> {
     /// a twin named like the operation minus `-deprecated` is named as the replacement.
     fn deprecation_note(&self, op: &openapiv3::Operation, id: &str) -> String {
         let mut extension = op.extensions.get("x-cfDeprecation");
-        if let Some(reference) = extension.and_then(|e| e.get("$ref")).and_then(Value::as_str) {
-            extension = reference.starts_with("#/").then(|| self.doc.get(reference)).flatten();
+        if let Some(reference) = extension
+            .and_then(|e| e.get("$ref"))
+            .and_then(Value::as_str)
+        {
+            extension = reference
+                .starts_with("#/")
+                .then(|| self.doc.get(reference))
+                .flatten();
         }
-        let description = extension.and_then(|d| d.get("description")).and_then(Value::as_str);
+        let description = extension
+            .and_then(|d| d.get("description"))
+            .and_then(Value::as_str);
         let eol = extension.and_then(|d| d.get("eol")).and_then(Value::as_str);
         match (description, eol) {
             (Some(d), Some(eol)) => format!("{} (end of life: {eol})", d.trim()),
             (Some(d), None) => d.trim().to_string(),
-            (None, _) => match id.strip_suffix("-deprecated").filter(|twin| self.has_operation(twin)) {
-                Some(twin) => format!("deprecated in the OpenAPI document; use operation `{twin}` instead"),
+            (None, _) => match id
+                .strip_suffix("-deprecated")
+                .filter(|twin| self.has_operation(twin))
+            {
+                Some(twin) => {
+                    format!("deprecated in the OpenAPI document; use operation `{twin}` instead")
+                }
                 None => "deprecated in the OpenAPI document".to_string(),
             },
         }
     }
 
     fn has_operation(&self, id: &str) -> bool {
-        crate::select::all_operations(self.doc).iter().any(|op| op.id == id)
+        crate::select::all_operations(self.doc)
+            .iter()
+            .any(|op| op.id == id)
     }
 }
 
@@ -286,27 +367,48 @@ enum Spread {
 
 fn query_spread(param: &Parameter) -> Option<Spread> {
     match param {
-        Parameter::Query { style: QueryStyle::DeepObject, .. } => Some(Spread::Deep),
-        Parameter::Query { style: QueryStyle::Form, .. } if exploded(param) => Some(Spread::Form),
+        Parameter::Query {
+            style: QueryStyle::DeepObject,
+            ..
+        } => Some(Spread::Deep),
+        Parameter::Query {
+            style: QueryStyle::Form,
+            ..
+        } if exploded(param) => Some(Spread::Form),
         _ => None,
     }
 }
 
 /// Whether arrays and objects are exploded: OpenAPI's default is true for `form` only.
 fn exploded(param: &Parameter) -> bool {
-    let default = matches!(param, Parameter::Query { style: QueryStyle::Form, .. } | Parameter::Cookie { .. });
+    let default = matches!(
+        param,
+        Parameter::Query {
+            style: QueryStyle::Form,
+            ..
+        } | Parameter::Cookie { .. }
+    );
     param.parameter_data_ref().explode.unwrap_or(default)
 }
 
 /// One argument per property of an object sent in the query string. The object's own
 /// requiredness applies on top of each property's.
-fn spread_object(name: &str, spread: Spread, fields: Vec<Field>, required: bool, scope: &mut Scope) -> Vec<Param> {
+fn spread_object(
+    name: &str,
+    spread: Spread,
+    fields: Vec<Field>,
+    required: bool,
+    scope: &mut Scope,
+) -> Vec<Param> {
     fields
         .into_iter()
         .map(|field| {
             let (wire_name, rust_stem) = match spread {
                 Spread::Form => (field.wire_name.clone(), field.wire_name.clone()),
-                Spread::Deep => (format!("{name}[{}]", field.wire_name), format!("{name}_{}", field.wire_name)),
+                Spread::Deep => (
+                    format!("{name}[{}]", field.wire_name),
+                    format!("{name}_{}", field.wire_name),
+                ),
             };
             let ty = strip_nullable(field.ty);
             Param {
@@ -330,18 +432,28 @@ fn wire_text(ty: &TypeRef, location: ParamLocation, exploded: bool, api: &ir::Ap
     let scalar = |ty: &TypeRef| is_scalar(ty) || is_enum(ty, api);
     match ty {
         ty if scalar(ty) => ty.clone(),
-        TypeRef::Array(item) if location == ParamLocation::Query && exploded && scalar(item) => ty.clone(),
+        TypeRef::Array(item) if location == ParamLocation::Query && exploded && scalar(item) => {
+            ty.clone()
+        }
         _ => TypeRef::String,
     }
 }
 
 fn is_scalar(ty: &TypeRef) -> bool {
-    matches!(ty, TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean)
+    matches!(
+        ty,
+        TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean
+    )
 }
 
 fn is_enum(ty: &TypeRef, api: &ir::Api) -> bool {
-    let TypeRef::Named(name) = ty else { return false };
-    matches!(api.types.get(name).map(|d| &d.kind), Some(TypeKind::Enum(_)))
+    let TypeRef::Named(name) = ty else {
+        return false;
+    };
+    matches!(
+        api.types.get(name).map(|d| &d.kind),
+        Some(TypeKind::Enum(_))
+    )
 }
 
 /// A template placeholder the document forgot to declare: a required string.
@@ -368,7 +480,8 @@ fn strip_nullable(ty: TypeRef) -> TypeRef {
 /// JSON media types: `application/json`, with parameters or a `+json` suffix.
 fn is_json(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or_default().trim();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// The media type to use: JSON when offered, else the first listed.
@@ -429,7 +542,10 @@ mod tests {
                 PathSegment::Literal("/bulk/delete".into()),
             ]
         );
-        assert_eq!(t.params().collect::<Vec<_>>(), ["account_id", "namespace_id"]);
+        assert_eq!(
+            t.params().collect::<Vec<_>>(),
+            ["account_id", "namespace_id"]
+        );
         assert_eq!(parse_template("/{a}{b}").unwrap().segments.len(), 3);
         assert!(parse_template("/x/{open").unwrap_err().contains("unclosed"));
         assert!(parse_template("/x/{}").is_err());

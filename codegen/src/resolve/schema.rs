@@ -21,7 +21,12 @@ struct Property {
 
 impl Resolver<'_> {
     /// The type of a schema or `$ref`; `hint` names it if it needs a new named type.
-    pub(super) fn type_of(&mut self, schema: &ReferenceOr<Schema>, hint: &str, at: &str) -> Result<TypeRef> {
+    pub(super) fn type_of(
+        &mut self,
+        schema: &ReferenceOr<Schema>,
+        hint: &str,
+        at: &str,
+    ) -> Result<TypeRef> {
         match schema {
             ReferenceOr::Reference { reference } => self.type_of_ref(reference, at),
             ReferenceOr::Item(schema) => self.type_of_schema(schema, None, hint, at),
@@ -39,7 +44,11 @@ impl Resolver<'_> {
             return Ok(TypeRef::Any);
         }
         let schema: Schema = self.typed(self.target(reference, at)?.clone(), reference)?;
-        let hint = reference.rsplit('/').next().unwrap_or(reference).to_string();
+        let hint = reference
+            .rsplit('/')
+            .next()
+            .unwrap_or(reference)
+            .to_string();
         self.active.push(reference.to_string());
         let ty = self.type_of_schema(&schema, Some(reference), &hint, reference);
         self.active.pop();
@@ -55,7 +64,13 @@ impl Resolver<'_> {
     }
 
     /// The type of an inline schema. `target` is the `$ref` it was reached through.
-    fn type_of_schema(&mut self, schema: &Schema, target: Option<&str>, hint: &str, at: &str) -> Result<TypeRef> {
+    fn type_of_schema(
+        &mut self,
+        schema: &Schema,
+        target: Option<&str>,
+        hint: &str,
+        at: &str,
+    ) -> Result<TypeRef> {
         let ty = match shape(schema) {
             Shape::String { values, .. } if !values.is_empty() => {
                 let name = self.claim_type(hint);
@@ -71,20 +86,34 @@ impl Resolver<'_> {
             Shape::Any => TypeRef::Any,
             Shape::Array { items, .. } => {
                 let item = match items {
-                    Some(items) => self.type_of(&items, &format!("{hint}-item"), &format!("{at}/items"))?,
+                    Some(items) => {
+                        self.type_of(&items, &format!("{hint}-item"), &format!("{at}/items"))?
+                    }
                     None => TypeRef::Any,
                 };
                 TypeRef::Array(Box::new(item))
             }
-            Shape::Object { properties, required, additional } if properties.is_empty() => {
+            Shape::Object {
+                properties,
+                required,
+                additional,
+            } if properties.is_empty() => {
                 let value = match additional.flatten() {
-                    Some(value) => self.type_of(&value, &format!("{hint}-value"), &format!("{at}/additionalProperties"))?,
+                    Some(value) => self.type_of(
+                        &value,
+                        &format!("{hint}-value"),
+                        &format!("{at}/additionalProperties"),
+                    )?,
                     None => TypeRef::Any,
                 };
                 let _ = required;
                 TypeRef::Map(Box::new(value))
             }
-            Shape::Object { properties, required, .. } => {
+            Shape::Object {
+                properties,
+                required,
+                ..
+            } => {
                 let props = properties
                     .into_iter()
                     .map(|(k, v)| {
@@ -113,7 +142,10 @@ impl Resolver<'_> {
     ) -> Result<TypeRef> {
         let name = self.claim_type(hint);
         if let Some(target) = target {
-            self.remember(target, nullable(TypeRef::Named(name.clone()), schema.schema_data.nullable));
+            self.remember(
+                target,
+                nullable(TypeRef::Named(name.clone()), schema.schema_data.nullable),
+            );
         }
         self.building.push(name.clone());
         let fields = self.fields(&name, properties, &required);
@@ -123,7 +155,12 @@ impl Resolver<'_> {
         Ok(TypeRef::Named(name))
     }
 
-    fn fields(&mut self, owner: &str, properties: IndexMap<String, Property>, required: &[String]) -> Result<Vec<Field>> {
+    fn fields(
+        &mut self,
+        owner: &str,
+        properties: IndexMap<String, Property>,
+        required: &[String],
+    ) -> Result<Vec<Field>> {
         let mut scope = Scope::new();
         let mut fields = Vec::with_capacity(properties.len());
         for (wire_name, property) in properties {
@@ -153,7 +190,14 @@ impl Resolver<'_> {
 
     /// `allOf`: a single member is that member's type; object members merge into one
     /// struct (later members win on a clash); anything else is any JSON value.
-    fn all_of(&mut self, schema: &Schema, target: Option<&str>, hint: &str, at: &str, members: &[ReferenceOr<Schema>]) -> Result<TypeRef> {
+    fn all_of(
+        &mut self,
+        schema: &Schema,
+        target: Option<&str>,
+        hint: &str,
+        at: &str,
+        members: &[ReferenceOr<Schema>],
+    ) -> Result<TypeRef> {
         if let [only] = members {
             return self.type_of(only, hint, &format!("{at}/allOf/0"));
         }
@@ -178,12 +222,26 @@ impl Resolver<'_> {
     ) -> Result<bool> {
         let (schema, at) = self.deref_schema(member, at)?;
         match shape(&schema) {
-            Shape::Object { properties: props, required: req, .. } => {
+            Shape::Object {
+                properties: props,
+                required: req,
+                ..
+            } => {
                 for (name, prop) in props {
                     let prop_at = format!("{at}/properties/{}", escape_pointer_token(&name));
-                    properties.insert(name, Property { schema: prop, at: prop_at });
+                    properties.insert(
+                        name,
+                        Property {
+                            schema: prop,
+                            at: prop_at,
+                        },
+                    );
                 }
-                required.extend(req.into_iter().filter(|r| !required.contains(r)).collect::<Vec<_>>());
+                required.extend(
+                    req.into_iter()
+                        .filter(|r| !required.contains(r))
+                        .collect::<Vec<_>>(),
+                );
                 Ok(true)
             }
             Shape::AllOf(inner) => {
@@ -201,7 +259,14 @@ impl Resolver<'_> {
     }
 
     /// `oneOf` / `anyOf`: an untagged enum tried in order.
-    fn one_of(&mut self, schema: &Schema, target: Option<&str>, hint: &str, at: &str, members: &[ReferenceOr<Schema>]) -> Result<TypeRef> {
+    fn one_of(
+        &mut self,
+        schema: &Schema,
+        target: Option<&str>,
+        hint: &str,
+        at: &str,
+        members: &[ReferenceOr<Schema>],
+    ) -> Result<TypeRef> {
         if let [only] = members {
             return self.type_of(only, hint, &format!("{at}/oneOf/0"));
         }
@@ -212,19 +277,32 @@ impl Resolver<'_> {
         self.building.push(name.clone());
         let mut variants = Vec::with_capacity(members.len());
         for (i, member) in members.iter().enumerate() {
-            let ty = self.type_of(member, &format!("{name}-variant{i}"), &format!("{at}/oneOf/{i}"));
+            let ty = self.type_of(
+                member,
+                &format!("{name}-variant{i}"),
+                &format!("{at}/oneOf/{i}"),
+            );
             variants.push(ty.inspect_err(|_| {
                 self.building.pop();
             })?);
         }
         self.building.pop();
         variants.dedup();
-        self.define(&name, at, schema.schema_data.description.clone(), TypeKind::Untagged(variants));
+        self.define(
+            &name,
+            at,
+            schema.schema_data.description.clone(),
+            TypeKind::Untagged(variants),
+        );
         Ok(TypeRef::Named(name))
     }
 
     /// Follows `$ref`s to the schema they name, with the pointer where it sits.
-    pub(super) fn deref_schema(&self, schema: &ReferenceOr<Schema>, at: &str) -> Result<(Schema, String)> {
+    pub(super) fn deref_schema(
+        &self,
+        schema: &ReferenceOr<Schema>,
+        at: &str,
+    ) -> Result<(Schema, String)> {
         let mut current = schema.clone();
         let mut at = at.to_string();
         for _ in 0..32 {
@@ -242,7 +320,9 @@ impl Resolver<'_> {
 
     /// The description of a schema, looking through a `$ref` when the use site has none.
     pub(super) fn description_of(&self, schema: &ReferenceOr<Schema>) -> Option<String> {
-        self.deref_schema(schema, "#").ok().and_then(|(s, _)| s.schema_data.description)
+        self.deref_schema(schema, "#")
+            .ok()
+            .and_then(|(s, _)| s.schema_data.description)
     }
 
     /// The constraints the generated code checks, read through `$ref`s and single-member
@@ -250,8 +330,20 @@ impl Resolver<'_> {
     pub(super) fn checks(&self, schema: &ReferenceOr<Schema>, at: &str) -> Result<Checks> {
         let (schema, at) = self.deref_schema(schema, at)?;
         Ok(match shape(&schema) {
-            Shape::String { min_length, max_length, .. } => Checks { min_length, max_length, ..Checks::default() },
-            Shape::Array { items, min_items, max_items } => {
+            Shape::String {
+                min_length,
+                max_length,
+                ..
+            } => Checks {
+                min_length,
+                max_length,
+                ..Checks::default()
+            },
+            Shape::Array {
+                items,
+                min_items,
+                max_items,
+            } => {
                 let item = match items {
                     Some(items) => self.checks(&items, &format!("{at}/items"))?,
                     None => Checks::default(),
@@ -264,7 +356,9 @@ impl Resolver<'_> {
                     ..Checks::default()
                 }
             }
-            Shape::AllOf(members) if members.len() == 1 => self.checks(&members[0], &format!("{at}/allOf/0"))?,
+            Shape::AllOf(members) if members.len() == 1 => {
+                self.checks(&members[0], &format!("{at}/allOf/0"))?
+            }
             _ => Checks::default(),
         })
     }

@@ -65,12 +65,17 @@ pub fn shape(schema: &Schema) -> Shape {
             values: s.enumeration.iter().flatten().cloned().collect(),
             min_length: s.min_length,
             max_length: s.max_length,
-            binary: matches!(s.format, VariantOrUnknownOrEmpty::Item(StringFormat::Binary)),
+            binary: matches!(
+                s.format,
+                VariantOrUnknownOrEmpty::Item(StringFormat::Binary)
+            ),
         },
         SchemaKind::Type(Type::Integer(_)) => Shape::Integer,
         SchemaKind::Type(Type::Number(_)) => Shape::Number,
         SchemaKind::Type(Type::Boolean(_)) => Shape::Boolean,
-        SchemaKind::Type(Type::Object(o)) => object(&o.properties, &o.required, &o.additional_properties),
+        SchemaKind::Type(Type::Object(o)) => {
+            object(&o.properties, &o.required, &o.additional_properties)
+        }
         SchemaKind::Type(Type::Array(a)) => Shape::Array {
             items: a.items.as_ref().map(unbox),
             min_items: a.min_items,
@@ -103,7 +108,12 @@ fn any_shape(any: &AnySchema) -> Shape {
             max_items: any.max_items,
         },
         "string" => Shape::String {
-            values: any.enumeration.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+            values: any
+                .enumeration
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
             min_length: any.min_length,
             max_length: any.max_length,
             binary: any.format.as_deref() == Some("binary"),
@@ -122,7 +132,12 @@ fn infer_type(any: &AnySchema) -> &'static str {
         "object"
     } else if any.items.is_some() {
         "array"
-    } else if all_strings || any.min_length.is_some() || any.max_length.is_some() || any.pattern.is_some() || any.format.is_some() {
+    } else if all_strings
+        || any.min_length.is_some()
+        || any.max_length.is_some()
+        || any.pattern.is_some()
+        || any.format.is_some()
+    {
         "string"
     } else if any.minimum.is_some() || any.maximum.is_some() || any.multiple_of.is_some() {
         "number"
@@ -156,7 +171,10 @@ fn object(
     additional: &Option<AdditionalProperties>,
 ) -> Shape {
     Shape::Object {
-        properties: properties.iter().map(|(k, v)| (k.clone(), unbox(v))).collect(),
+        properties: properties
+            .iter()
+            .map(|(k, v)| (k.clone(), unbox(v)))
+            .collect(),
         required: required.to_vec(),
         additional: match additional {
             None | Some(AdditionalProperties::Any(false)) => None,
@@ -193,11 +211,16 @@ mod tests {
         ));
         // uniqueItems on an object.
         assert!(matches!(
-            shape_of(r#"{"type":"object","properties":{"a":{"type":"string"}},"uniqueItems":true}"#),
+            shape_of(
+                r#"{"type":"object","properties":{"a":{"type":"string"}},"uniqueItems":true}"#
+            ),
             Shape::Object { .. }
         ));
         // enum: [true] is still a boolean.
-        assert_eq!(shape_of(r#"{"type":"boolean","enum":[true]}"#), Shape::Boolean);
+        assert_eq!(
+            shape_of(r#"{"type":"boolean","enum":[true]}"#),
+            Shape::Boolean
+        );
     }
 
     #[test]
@@ -206,7 +229,10 @@ mod tests {
             shape_of(r#"{"enum":["a","b"],"maxLength":3}"#),
             Shape::String { ref values, max_length: Some(3), .. } if values == &["a", "b"]
         ));
-        assert!(matches!(shape_of(r#"{"format":"binary"}"#), Shape::String { binary: true, .. }));
+        assert!(matches!(
+            shape_of(r#"{"format":"binary"}"#),
+            Shape::String { binary: true, .. }
+        ));
         assert_eq!(shape_of(r#"{"minimum":1}"#), Shape::Number);
         assert_eq!(shape_of(r#"{}"#), Shape::Any);
     }
@@ -216,8 +242,13 @@ mod tests {
         let got = shape_of(
             r##"{"allOf":[{"$ref":"#/components/schemas/a"}],"properties":{"x":{"type":"string"}}}"##,
         );
-        assert!(matches!(got, Shape::AllOf(ref m) if m.len() == 2), "{got:?}");
-        let single = shape_of(r##"{"allOf":[{"$ref":"#/components/schemas/a"}],"minLength":1,"example":[]}"##);
+        assert!(
+            matches!(got, Shape::AllOf(ref m) if m.len() == 2),
+            "{got:?}"
+        );
+        let single = shape_of(
+            r##"{"allOf":[{"$ref":"#/components/schemas/a"}],"minLength":1,"example":[]}"##,
+        );
         assert!(matches!(single, Shape::AllOf(ref m) if m.len() == 1));
     }
 }

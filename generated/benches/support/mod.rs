@@ -31,11 +31,15 @@ pub fn keys() -> impl Iterator<Item = String> {
 /// Starts a server on 127.0.0.1 that answers every bulk delete with
 /// success, counting the keys of the body as Cloudflare would report them.
 pub async fn start_server() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
     let addr = listener.local_addr().expect("local address");
     tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
             tokio::spawn(async move {
                 let service = service_fn(answer);
                 let _ = hyper::server::conn::http1::Builder::new()
@@ -47,16 +51,24 @@ pub async fn start_server() -> SocketAddr {
     addr
 }
 
-async fn answer(request: Request<hyper::body::Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+async fn answer(
+    request: Request<hyper::body::Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let body = request
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     let count = serde_json::from_slice::<Vec<IgnoredAny>>(&body).map_or(0, |keys| keys.len());
     let json = format!(
         r#"{{"success":true,"errors":[],"messages":[],"result":{{"successful_key_count":{count},"unsuccessful_keys":[]}}}}"#
     );
     let mut response = Response::new(Full::new(Bytes::from(json)));
-    response
-        .headers_mut()
-        .insert("content-type", "application/json".parse().expect("header value"));
+    response.headers_mut().insert(
+        "content-type",
+        "application/json".parse().expect("header value"),
+    );
     Ok(response)
 }
 
@@ -92,5 +104,7 @@ async fn send_raw(http: &reqwest::Client, url: &str, chunk: Vec<String>) -> u64 
     let bytes = response.bytes().await.expect("read answer");
     let value: serde_json::Value = serde_json::from_slice(&bytes).expect("decode answer");
     assert_eq!(value["success"], true);
-    value["result"]["successful_key_count"].as_u64().unwrap_or(0)
+    value["result"]["successful_key_count"]
+        .as_u64()
+        .unwrap_or(0)
 }

@@ -39,7 +39,13 @@ impl Answer {
         let unsuccessful_keys = result
             .get("unsuccessful_keys")
             .and_then(Value::as_array)
-            .map(|items| items.iter().filter_map(Value::as_str).map(str::to_owned).collect());
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            });
         Answer {
             unsuccessful_keys,
             successful_key_count: result.get("successful_key_count").and_then(Value::as_f64),
@@ -59,7 +65,10 @@ mod tests {
             "result": {"successful_key_count": 2, "unsuccessful_keys": ["b", 7, "c"]}
         }));
         assert_eq!(answer.successful_key_count, Some(2.0));
-        assert_eq!(answer.unsuccessful_keys, Some(vec!["b".to_owned(), "c".to_owned()]));
+        assert_eq!(
+            answer.unsuccessful_keys,
+            Some(vec!["b".to_owned(), "c".to_owned()])
+        );
     }
 
     #[test]

@@ -64,7 +64,11 @@ type KeySet<T> = HashSet<T, foldhash::fast::RandomState>;
 
 /// Cuts the keys of an iterator into batches of at most `chunk_size` valid
 /// keys, reading the iterator only as batches are asked for.
-pub(super) fn batches_of_iter<I>(keys: I, chunk_size: usize, dedup: Dedup) -> impl Iterator<Item = Batch>
+pub(super) fn batches_of_iter<I>(
+    keys: I,
+    chunk_size: usize,
+    dedup: Dedup,
+) -> impl Iterator<Item = Batch>
 where
     I: Iterator<Item = String>,
 {
@@ -124,7 +128,9 @@ impl Chunker {
         self.position += 1;
         batch.read += 1;
         if let Err(reason) = check_key(&key) {
-            batch.invalid.push(FailedKey::new(key, KeyError::Invalid { position, reason }));
+            batch
+                .invalid
+                .push(FailedKey::new(key, KeyError::Invalid { position, reason }));
         } else if self.dedup == Dedup::WholeRun && !self.seen.insert(key.clone()) {
             batch.duplicates += 1;
         } else {
@@ -163,7 +169,10 @@ pub(super) fn check_key(key: &str) -> Result<(), String> {
         return Err("must not be empty".to_owned());
     }
     if key.len() > MAX_KEY_BYTES {
-        return Err(format!("must be at most {MAX_KEY_BYTES} bytes long, got {}", key.len()));
+        return Err(format!(
+            "must be at most {MAX_KEY_BYTES} bytes long, got {}",
+            key.len()
+        ));
     }
     Ok(())
 }
@@ -175,7 +184,9 @@ mod tests {
     /// Cuts through both drivers and checks that they agree.
     async fn cut(keys: &[&str], chunk_size: usize, dedup: Dedup) -> Vec<Batch> {
         let owned = || keys.iter().map(|k| (*k).to_owned());
-        let from_stream: Vec<Batch> = batches(futures::stream::iter(owned()), chunk_size, dedup).collect().await;
+        let from_stream: Vec<Batch> = batches(futures::stream::iter(owned()), chunk_size, dedup)
+            .collect()
+            .await;
         let from_iter: Vec<Batch> = batches_of_iter(owned(), chunk_size, dedup).collect();
         assert_eq!(format!("{from_stream:?}"), format!("{from_iter:?}"));
         from_stream

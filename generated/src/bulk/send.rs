@@ -95,19 +95,29 @@ impl Target {
     fn resend_delay(&self, round: u32) -> Duration {
         let policy = self.client.retry_policy();
         let factor = 1u32 << (round - 1).min(16);
-        policy.base_delay().saturating_mul(factor).min(policy.max_delay())
+        policy
+            .base_delay()
+            .saturating_mul(factor)
+            .min(policy.max_delay())
     }
 }
 
 impl Outcome {
     /// Counts the keys `answer` confirms and returns the ones to re-send.
     fn confirm(&mut self, sent: Vec<String>, answer: &Answer) -> Vec<String> {
-        let listed: HashSet<&str> = answer.unsuccessful_keys.iter().flatten().map(String::as_str).collect();
+        let listed: HashSet<&str> = answer
+            .unsuccessful_keys
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
         let sent_count = sent.len();
         let left: Vec<String> = if listed.is_empty() {
             Vec::new()
         } else {
-            sent.into_iter().filter(|key| listed.contains(key.as_str())).collect()
+            sent.into_iter()
+                .filter(|key| listed.contains(key.as_str()))
+                .collect()
         };
         let confirmed = sent_count - left.len();
         self.deleted += confirmed as u64;
@@ -127,8 +137,10 @@ impl Outcome {
     }
 
     fn fail_all(&mut self, keys: Vec<String>, error: KeyError) {
-        self.failed
-            .extend(keys.into_iter().map(|key| FailedKey::new(key, error.clone())));
+        self.failed.extend(
+            keys.into_iter()
+                .map(|key| FailedKey::new(key, error.clone())),
+        );
     }
 }
 
