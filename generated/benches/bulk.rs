@@ -11,25 +11,17 @@ mod support;
 
 use std::time::Duration;
 
-use cfgen_runtime::Client;
 use cloudflare_kv::bulk::BulkDelete;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use support::{ACCOUNT, CONCURRENCY, KEYS, NAMESPACE};
+use support::{ACCOUNT, CONCURRENCY, Fixture, KEYS, NAMESPACE};
 
 fn bulk_delete(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let addr = runtime.block_on(support::start_server());
-    let base = format!("http://{addr}");
-    let client = Client::builder()
-        .api_token("bench-token")
-        .base_url(base.clone())
-        .build()
-        .expect("client");
-    let http = reqwest::Client::new();
+    let Fixture {
+        runtime,
+        base,
+        client,
+        http,
+    } = Fixture::start();
 
     let mut group = c.benchmark_group("bulk_delete_1m_keys");
     group.throughput(Throughput::Elements(KEYS as u64));

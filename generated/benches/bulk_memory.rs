@@ -9,9 +9,8 @@ mod support;
 
 use std::time::Instant;
 
-use cfgen_runtime::Client;
 use cloudflare_kv::bulk::{BulkDelete, Dedup};
-use support::{ACCOUNT, CONCURRENCY, KEYS, NAMESPACE};
+use support::{ACCOUNT, CONCURRENCY, Fixture, KEYS, NAMESPACE};
 
 /// A `/proc/self/status` field in KiB.
 fn status_kib(field: &str) -> Option<u64> {
@@ -50,19 +49,12 @@ fn measure(name: &str, run: impl FnOnce() -> u64) {
 fn main() {
     // One pass of each, a few seconds in release; `cargo test --benches`
     // runs it too, which also checks that every key is deleted.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let addr = runtime.block_on(support::start_server());
-    let base = format!("http://{addr}");
-    let client = Client::builder()
-        .api_token("bench-token")
-        .base_url(base.clone())
-        .build()
-        .expect("client");
-    let http = reqwest::Client::new();
+    let Fixture {
+        runtime,
+        base,
+        client,
+        http,
+    } = Fixture::start();
     println!("{KEYS} keys, {CONCURRENCY} requests in flight, chunks of 10000");
     // Warm the connection pools so the first measurement is not penalised.
     runtime.block_on(support::raw_loop(&http, &base));

@@ -23,6 +23,40 @@ pub const KEYS: usize = 1_000_000;
 /// Requests in flight, for both the bulk API and the raw loop.
 pub const CONCURRENCY: usize = 4;
 
+/// What both benchmarks run on: a runtime with the local server, its base URL, the
+/// bulk API's client and the raw loop's reqwest client.
+pub struct Fixture {
+    pub runtime: tokio::runtime::Runtime,
+    pub base: String,
+    pub client: cfgen_runtime::Client,
+    pub http: reqwest::Client,
+}
+
+impl Fixture {
+    /// Starts the server on a two-thread runtime (the machine's two cores are shared
+    /// by client and server) and builds both clients against it.
+    pub fn start() -> Fixture {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let addr = runtime.block_on(start_server());
+        let base = format!("http://{addr}");
+        let client = cfgen_runtime::Client::builder()
+            .api_token("bench-token")
+            .base_url(base.clone())
+            .build()
+            .expect("client");
+        Fixture {
+            runtime,
+            base,
+            client,
+            http: reqwest::Client::new(),
+        }
+    }
+}
+
 /// The keys, made lazily so neither side holds a million strings up front.
 pub fn keys() -> impl Iterator<Item = String> {
     (0..KEYS).map(|i| format!("bench/session/{i:08}"))
