@@ -123,7 +123,7 @@ pub type ReplaceRecordResponse = ();
 pub type UploadLogoResponse = ::cfgen_runtime::Bytes;
 /// List records
 ///
-/// Lists \[DNS records\](https://example.com/dns) of a &lt;zone&gt;.
+/// Lists [DNS records](https://example.com/dns) of a &lt;zone&gt;.
 ///
 /// ```text
 /// {"example": true}

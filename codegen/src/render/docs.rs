@@ -50,23 +50,84 @@ fn sanitize(text: &str) -> Vec<String> {
     lines
 }
 
-/// Escapes link and HTML syntax and wraps bare URLs in `<…>`.
+/// Keeps Markdown links to web addresses, escapes all other link and HTML syntax, and
+/// wraps bare URLs in `<…>`.
 fn escape_line(line: &str) -> String {
-    line.split(' ')
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(link) = next_web_link(rest) {
+        out.push_str(&escape_words(link.before));
+        out.push_str(&format!("[{}]({})", escape_words(link.text), link.url));
+        rest = link.after;
+    }
+    out.push_str(&escape_words(rest));
+    out
+}
+
+/// A Markdown inline link to a web address, `[text](https://…)`, cut out of a line.
+struct WebLink<'a> {
+    before: &'a str,
+    text: &'a str,
+    url: &'a str,
+    after: &'a str,
+}
+
+/// The first [`WebLink`] in `line`, if any.
+fn next_web_link(line: &str) -> Option<WebLink<'_>> {
+    let mut from = 0;
+    while let Some(open) = line[from..].find('[').map(|i| from + i) {
+        from = open + 1;
+        let Some(close) = line[open..].find("](").map(|i| open + i) else {
+            break;
+        };
+        let text = &line[open + 1..close];
+        let target = &line[close + 2..];
+        let Some(end) = target.find(')') else {
+            break;
+        };
+        let url = &target[..end];
+        let is_web = url.starts_with("https://") || url.starts_with("http://");
+        if is_web && !text.contains('[') && !url.contains(char::is_whitespace) {
+            return Some(WebLink {
+                before: &line[..open],
+                text,
+                url,
+                after: &target[end + 1..],
+            });
+        }
+    }
+    None
+}
+
+/// Escapes each space-separated word, wrapping the URL a word holds in `<…>`.
+fn escape_words(text: &str) -> String {
+    text.split(' ')
         .map(|word| {
-            if word.starts_with("http://") || word.starts_with("https://") {
-                let end = word.trim_end_matches(['.', ',', ')', ';', ':']);
-                format!("<{end}>{}", &word[end.len()..])
-            } else {
-                word.replace('\\', "\\\\")
-                    .replace('[', "\\[")
-                    .replace(']', "\\]")
-                    .replace('<', "&lt;")
-                    .replace('>', "&gt;")
+            let start = ["https://", "http://"]
+                .iter()
+                .filter_map(|scheme| word.find(scheme))
+                .min();
+            match start {
+                Some(start) => {
+                    let (before, url) = word.split_at(start);
+                    let end = url.trim_end_matches(['.', ',', ')', ';', ':', '"', '\'']);
+                    let tail = &url[end.len()..];
+                    format!("{}<{end}>{}", escape_text(before), escape_text(tail))
+                }
+                None => escape_text(word),
             }
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Escapes the characters rustdoc would read as links or HTML.
+fn escape_text(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('[', "\\[")
+        .replace(']', "\\]")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -80,6 +141,15 @@ mod tests {
             ["see \\[the docs\\] &lt;b&gt;now&lt;/b&gt;"]
         );
         assert_eq!(sanitize("at https://x.y/z."), ["at <https://x.y/z>."]);
+        assert_eq!(sanitize("(see https://x.y/z)"), ["(see <https://x.y/z>)"]);
+        assert_eq!(
+            sanitize("Lists [DNS records](https://x.y/dns) of a [zone]."),
+            ["Lists [DNS records](https://x.y/dns) of a \\[zone\\]."]
+        );
+        assert_eq!(
+            sanitize("a [local](#anchor) link and [x] (https://x.y)"),
+            ["a \\[local\\](#anchor) link and \\[x\\] (<https://x.y>)"]
+        );
         assert_eq!(
             sanitize("```\ncurl -X POST\n```"),
             ["```text", "curl -X POST", "```"]

@@ -1,6 +1,6 @@
 //! Bulk delete of any number of keys: chunking, bounded concurrency, re-sends
 //! of `unsuccessful_keys` and an exact report, on top of the generated
-//! [`namespace_delete_multiple_key_value_pairs`](crate::namespace_delete_multiple_key_value_pairs).
+//! [`namespace_delete_multiple_key_value_pairs`](super::namespace_delete_multiple_key_value_pairs).
 //!
 //! The stages, one module each: `input` validates, de-duplicates and cuts
 //! the keys into chunks; `send` deletes one chunk, re-sending the keys the
