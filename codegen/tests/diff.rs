@@ -206,16 +206,16 @@ fn path_change_breaks_the_wire_and_names_the_old_routes_heir() {
 }
 
 #[test]
-fn renamed_path_parameter_changes_only_the_rust_argument() {
+fn renamed_path_parameter_changes_only_the_argument_name() {
     let new = BASE.replace("thing_id", "item_id");
     let report = run(BASE, &new);
-    assert_eq!(kinds(&report), [("parameter-renamed", Breaking, Rust)]);
+    assert_eq!(kinds(&report), [("parameter-renamed", Docs, Unaffected)]);
     let finding = only(&report, "parameter-renamed");
     assert_eq!(finding.rust_item.as_deref(), Some("update_thing(item_id)"));
     assert!(
         finding
             .message
-            .contains("the argument `thing_id` of `update_thing()` becomes `item_id`"),
+            .contains("the argument `thing_id` of `update_thing()` is now named `item_id`"),
         "{}",
         finding.message
     );

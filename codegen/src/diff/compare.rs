@@ -435,13 +435,16 @@ impl Diff<'_> {
     fn param_name(&mut self, b: &Operation, pa: &Param, pb: &Param, loc: &Loc) {
         let item = argument(b, &pb.rust_name);
         let loc_name = location(pb.location);
+        // Rust has no named arguments: a renamed argument keeps its position, so
+        // calling code compiles as before, and the path template is filled the same.
         if pa.rust_name != pb.rust_name {
             let message = format!(
                 "{loc_name} parameter `{}` renamed to `{}`: the argument `{}` of `{}()` \
-                 becomes `{}`; the request on the wire is the same",
+                 is now named `{}`; arguments are passed by position, so calling code and \
+                 the request are unchanged",
                 pa.wire_name, pb.wire_name, pa.rust_name, b.fn_name, pb.rust_name
             );
-            self.note(Level::Breaking, Affects::Rust, "parameter-renamed", loc)
+            self.note(Level::Docs, Affects::None, "parameter-renamed", loc)
                 .rust(Some(&item))
                 .says(message);
         } else if pa.wire_name != pb.wire_name {
