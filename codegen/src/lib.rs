@@ -8,7 +8,7 @@
 //! | 2 | [`resolve`] | follows `$ref`s, merges `allOf`, names everything: the [`ir`] |
 //! | 3 | `render` | IR to tokens with `quote!` |
 //! | 4 | `format` | tokens to text with `prettyplease`, `@generated` header |
-//! | 5 | [`write`] | writes only on change, atomically |
+//! | 5 | [`write`](mod@write) | writes only on change, atomically |
 //!
 //! [`generate`] runs stages 1b to 4 without any I/O and is what every front end calls.
 //!

@@ -1,5 +1,5 @@
 //! Stage 2: resolve. Turns the selected operations of a loaded document into the plain,
-//! ordered [`ir::Api`]: every `$ref` followed, `allOf` merged, quirks absorbed, and
+//! ordered [`ir::Api`](crate::ir::Api): every `$ref` followed, `allOf` merged, quirks absorbed, and
 //! every Rust name chosen.
 //!
 //! Only the pieces the selection reaches are converted to `openapiv3` types. An
