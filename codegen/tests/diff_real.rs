@@ -5,11 +5,12 @@
 //! The text report is pinned in `tests/snapshots/`; rerun with `BLESS=1` to accept a
 //! change. Skipped, with a line saying so, when `../shared/cloudflare-spec` is absent.
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use cfgen::Settings;
 use cfgen::diff::{Affects, Level, Report};
 use cfgen::load::Document;
+use common::{assert_snapshot, shared_dir};
 
 const BULK_DELETE: &str = cfgen::BULK_DELETE_OPERATION;
 const TWIN: &str = "workers-kv-namespace-delete-multiple-key-value-pairs-deprecated";
@@ -18,7 +19,7 @@ const NEW: &str = "openapi-2024-08-07.json";
 
 /// Loads a shared document under its bare file name, so reports hold no local paths.
 fn shared(file: &str) -> Option<Document> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/cloudflare-spec");
+    let dir = shared_dir();
     if !dir.exists() {
         println!("skipped: ../shared/cloudflare-spec not found");
         return None;
@@ -133,7 +134,7 @@ fn bulk_delete_2023_to_2024() {
     );
 
     assert_snapshot(
-        &snapshot_path("diff_bulk_delete_2023-01-03_2024-08-07.txt"),
+        "diff_bulk_delete_2023-01-03_2024-08-07.txt",
         &report.to_text(),
     );
 }
@@ -146,56 +147,4 @@ fn default_selection_does_not_report_the_twin() {
     assert_eq!(report.operations, [BULK_DELETE]);
     assert!(report.findings.iter().all(|f| f.operation == BULK_DELETE));
     assert_eq!(report.worst(), Some(Level::Breaking));
-}
-
-fn snapshot_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name)
-}
-
-/// Compares `actual` with the committed snapshot, or rewrites it when `BLESS=1`.
-fn assert_snapshot(path: &Path, actual: &str) {
-    if std::env::var_os("BLESS").is_some_and(|v| v == "1") {
-        cfgen::write::write_if_changed(path, actual).expect("write snapshot");
-        return;
-    }
-    let expected = std::fs::read_to_string(path).unwrap_or_default();
-    if expected != actual {
-        panic!(
-            "snapshot {} differs; rerun with BLESS=1 to accept:\n{}",
-            path.display(),
-            line_diff(&expected, actual)
-        );
-    }
-}
-
-/// A line diff, expected (`-`) against actual (`+`), from a longest common subsequence;
-/// the snapshots are a few dozen lines, so the quadratic table is small.
-fn line_diff(expected: &str, actual: &str) -> String {
-    let (a, b): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
-    let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for i in (0..a.len()).rev() {
-        for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
-            };
-        }
-    }
-    let (mut i, mut j, mut out) = (0, 0, String::new());
-    while i < a.len() || j < b.len() {
-        if i < a.len() && j < b.len() && a[i] == b[j] {
-            out += &format!("  {}\n", a[i]);
-            (i, j) = (i + 1, j + 1);
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out += &format!("+ {}\n", b[j]);
-            j += 1;
-        } else {
-            out += &format!("- {}\n", a[i]);
-            i += 1;
-        }
-    }
-    out
 }

@@ -3,19 +3,17 @@
 //! Each test prints `skipped: …` and returns when that folder is absent. The bulk-delete
 //! outputs are snapshots under `tests/snapshots/`; run with `BLESS=1` to rewrite them.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::sync::OnceLock;
 
 use cfgen::load::Document;
 use cfgen::{Error, Settings};
+use common::{assert_snapshot, shared_dir};
 
 const BULK_DELETE: &str = "workers-kv-namespace-delete-multiple-key-value-pairs";
 const BULK_DELETE_DEPRECATED: &str =
     "workers-kv-namespace-delete-multiple-key-value-pairs-deprecated";
-
-fn shared_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/cloudflare-spec")
-}
 
 /// The document of the given date, parsed once per test binary; `None` (after saying
 /// so) when the shared folder is absent.
@@ -44,50 +42,6 @@ fn settings(ids: &[&str]) -> Settings {
         strip_prefixes: vec!["workers-kv_".into(), "workers-kv-".into()],
         ..Settings::operations(ids.iter().copied())
     }
-}
-
-/// Compares `code` with the committed snapshot, or rewrites it when `BLESS=1`.
-fn assert_snapshot(name: &str, code: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    if std::env::var_os("BLESS").is_some_and(|v| v == "1") {
-        std::fs::write(&path, code).expect("writing the snapshot");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    if expected != code {
-        panic!(
-            "snapshot {name} differs (re-bless with BLESS=1 if intended):\n{}",
-            diff(&expected, code)
-        );
-    }
-}
-
-/// The first differing line with three lines of context from each side.
-fn diff(expected: &str, actual: &str) -> String {
-    let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
-    let first = e
-        .iter()
-        .zip(&a)
-        .position(|(x, y)| x != y)
-        .unwrap_or(e.len().min(a.len()));
-    let from = first.saturating_sub(3);
-    let side = |lines: &[&str], mark: char| {
-        lines
-            .iter()
-            .enumerate()
-            .skip(from)
-            .take(7)
-            .map(|(i, l)| format!("{mark}{:>5} {l}\n", i + 1))
-            .collect::<String>()
-    };
-    format!(
-        "first difference at line {}\n--- expected\n{}+++ actual\n{}",
-        first + 1,
-        side(&e, '-'),
-        side(&a, '+')
-    )
 }
 
 /// The generated function `name`, parsed.

@@ -50,6 +50,9 @@ fn sanitize(text: &str) -> Vec<String> {
     lines
 }
 
+/// The schemes of the addresses rustdoc should show as links.
+const WEB_SCHEMES: [&str; 2] = ["https://", "http://"];
+
 /// Keeps Markdown links to web addresses, escapes all other link and HTML syntax, and
 /// wraps bare URLs in `<…>`.
 fn escape_line(line: &str) -> String {
@@ -86,7 +89,7 @@ fn next_web_link(line: &str) -> Option<WebLink<'_>> {
             break;
         };
         let url = &target[..end];
-        let is_web = url.starts_with("https://") || url.starts_with("http://");
+        let is_web = WEB_SCHEMES.iter().any(|scheme| url.starts_with(scheme));
         if is_web && !text.contains('[') && !url.contains(char::is_whitespace) {
             return Some(WebLink {
                 before: &line[..open],
@@ -103,7 +106,7 @@ fn next_web_link(line: &str) -> Option<WebLink<'_>> {
 fn escape_words(text: &str) -> String {
     text.split(' ')
         .map(|word| {
-            let start = ["https://", "http://"]
+            let start = WEB_SCHEMES
                 .iter()
                 .filter_map(|scheme| word.find(scheme))
                 .min();
