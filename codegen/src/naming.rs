@@ -281,6 +281,28 @@ mod tests {
         );
     }
 
+    /// Every character of the Basic Multilingual Plane, and a sample of the others,
+    /// alone or between letters, names something: the result is ASCII, starts with a
+    /// letter (raw keywords aside) and is never a word that cannot be an identifier.
+    #[test]
+    fn every_character_gives_an_ascii_identifier() {
+        let plain = |name: &str| {
+            let bare = name.strip_prefix("r#").unwrap_or(name);
+            bare.starts_with(|c: char| c.is_ascii_alphabetic())
+                && bare.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !NOT_RAW.contains(&bare)
+                && (name == bare) != KEYWORDS.contains(&bare)
+        };
+        let sample = (0..=0xFFFF).chain((0x10000..=0x10FFFF).step_by(97));
+        for c in sample.filter_map(char::from_u32) {
+            for raw in [c.to_string(), format!("a{c}b")] {
+                let (value, ty) = (value_name(&raw), type_name(&raw));
+                assert!(plain(&value), "{value:?} from {raw:?}");
+                assert!(plain(&ty), "{ty:?} from {raw:?}");
+            }
+        }
+    }
+
     /// Whatever the wire name, both kinds of name parse as one Rust identifier, are
     /// ASCII (so NFKC-normalised), and follow the case rustc's lints expect.
     #[test]

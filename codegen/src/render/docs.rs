@@ -375,6 +375,107 @@ mod tests {
         assert_eq!(one_line("a\r\nb\u{2066}"), "a\\r\\nb\\u{2066}");
     }
 
+    /// The info strings of the code blocks rustdoc finds in `markdown`, with the options
+    /// rustdoc parses doc comments with; `(indented)` for indented code.
+    fn code_blocks(markdown: &str) -> Vec<String> {
+        use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag};
+        let options = Options::ENABLE_TABLES
+            | Options::ENABLE_FOOTNOTES
+            | Options::ENABLE_STRIKETHROUGH
+            | Options::ENABLE_TASKLISTS
+            | Options::ENABLE_SMART_PUNCTUATION;
+        Parser::new_ext(markdown, options)
+            .filter_map(|event| match event {
+                Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => Some(info.to_string()),
+                Event::Start(Tag::CodeBlock(CodeBlockKind::Indented)) => Some("(indented)".into()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Combinations of every way to open code, break lines, indent and close, read
+    /// back by rustdoc's own Markdown parser: the only code blocks left are `text`.
+    #[test]
+    fn rustdoc_finds_no_code_to_run() {
+        let openers = [
+            "```",
+            "```rust",
+            "````",
+            "~~~",
+            "~~~~ rust ~~~",
+            "   ```",
+            "    ```",
+            "\t~~~",
+            "- ```",
+            "1) ~~~",
+            "* -  ```",
+            "> ```",
+            "-     ",
+            "2.      ",
+            "``` a`b",
+            "",
+        ];
+        let bodies = ["panic!()", "    panic!()", "\tpanic!()", "- ```"];
+        let closers = ["", "```", "~~~", "`````", "   ~~~~", "  ```", "\t```"];
+        let breaks = ["\n", "\r", "\r\n", "\n\n"];
+        let tails = ["", "    panic!()", "-      panic!()"];
+        let mut hostile = 0;
+        for opener in openers {
+            for body in bodies {
+                for close in closers {
+                    for br in breaks {
+                        for tail in tails {
+                            let text = format!("a{br}{opener}{br}{body}{br}{close}{br}{br}{tail}");
+                            hostile += usize::from(code_blocks(&text).iter().any(|i| i != "text"));
+                            let markdown = doc(&text).join("\n");
+                            for info in code_blocks(&markdown) {
+                                assert_eq!(info, "text", "{text:?} became:\n{markdown}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            hostile > 1000,
+            "only {hostile} cases hold code before sanitising"
+        );
+    }
+
+    #[test]
+    fn rustdoc_reads_code_spans_back_as_the_value() {
+        use pulldown_cmark::{Event, Parser};
+        let values = [
+            "asc",
+            "<=",
+            "`",
+            "``",
+            "a`b",
+            "`a`",
+            " ` ",
+            "a``b```c",
+            " x ",
+            "  ",
+            "x\n```\ny",
+            "\r\n",
+            "[x](y)",
+            "<b>",
+            "\\",
+            "~~~",
+            "*a*",
+            "\u{202e}",
+        ];
+        for value in values {
+            let code: Vec<String> = Parser::new(&code_span(value))
+                .filter_map(|event| match event {
+                    Event::Code(text) => Some(text.to_string()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(code, [one_line(value)], "{value:?} as {}", code_span(value));
+        }
+    }
+
     #[test]
     fn code_spans_hold_any_value_on_one_line() {
         let table = [
