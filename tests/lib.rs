@@ -19,6 +19,10 @@ pub mod snapshots {
     #[path = "kitchen_sink.rs"]
     pub mod kitchen_sink;
 
+    /// `fixtures/hostile_names.yaml`: names that are not Rust identifiers.
+    #[path = "hostile_names.rs"]
+    pub mod hostile_names;
+
     /// Bulk delete from Cloudflare's 2023-01-03 document (`DELETE …/bulk`).
     #[path = "../../codegen/tests/snapshots/bulk-delete-2023-01-03.rs"]
     pub mod bulk_delete_2023_01_03;

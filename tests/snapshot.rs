@@ -25,6 +25,15 @@ fn kitchen_sink() {
 }
 
 #[test]
+fn hostile_names() {
+    let code = generate_all("hostile_names.yaml");
+    assert_snapshot(
+        &workspace_root().join("tests/snapshots/hostile_names.rs"),
+        &code,
+    );
+}
+
+#[test]
 fn every_fixture_has_a_snapshot() {
     let fixtures = std::fs::read_dir(workspace_root().join("tests/fixtures")).unwrap();
     for fixture in fixtures {

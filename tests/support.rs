@@ -54,3 +54,71 @@ pub fn unified_diff(expected: &str, actual: &str) -> String {
         .header("expected", "actual")
         .to_string()
 }
+
+/// A throwaway library crate around one generated file, for the checks that the
+/// compile layer above cannot make from inside this crate: doc-tests (this crate's own
+/// are off) and lints that rustc reads only at a crate root. It lives in
+/// `<tmp>/<name>/`, depends on this workspace's `cfgen-runtime` by path, and reuses the
+/// workspace's lock file and target directory so that nothing is fetched and the
+/// dependencies are not rebuilt.
+pub struct ScratchCrate {
+    root: PathBuf,
+    target: PathBuf,
+}
+
+impl ScratchCrate {
+    /// Writes the crate: `Cargo.toml`, and `src/lib.rs` holding `code` under
+    /// `#![deny(warnings)]`. `tmp` is the test's `CARGO_TARGET_TMPDIR`, inside the
+    /// target directory the crate builds in.
+    pub fn new(tmp: &Path, name: &str, code: &str) -> ScratchCrate {
+        let root = tmp.join(name);
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("src")).expect("create the scratch crate");
+        let workspace = workspace_root();
+        let manifest = format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\n\
+             publish = false\n\n[dependencies]\n\
+             cfgen-runtime = {{ path = {runtime:?} }}\n\
+             serde = {{ version = \"1\", features = [\"derive\"] }}\n\
+             serde_json = {{ version = \"1\", features = [\"preserve_order\"] }}\n\n\
+             # The workspace's dev profile, so that its compiled dependencies are reused.\n\
+             [profile.dev]\ndebug = \"line-tables-only\"\n\n\
+             [profile.dev.package.\"*\"]\ndebug = false\n\n[workspace]\n",
+            runtime = workspace.join("runtime"),
+        );
+        let lib = format!("//! Generated code under test.\n#![deny(warnings)]\n\n{code}");
+        std::fs::write(root.join("Cargo.toml"), manifest).expect("write Cargo.toml");
+        std::fs::write(root.join("src/lib.rs"), lib).expect("write src/lib.rs");
+        std::fs::copy(workspace.join("Cargo.lock"), root.join("Cargo.lock"))
+            .expect("copy Cargo.lock");
+        let target = tmp.parent().expect("the tmp dir sits in the target dir");
+        ScratchCrate {
+            root,
+            target: target.to_path_buf(),
+        }
+    }
+
+    /// The crate's directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Runs `cargo <args> --offline` in the crate; returns whether it succeeded and its
+    /// standard output and error, joined.
+    pub fn cargo(&self, args: &[&str]) -> (bool, String) {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let output = std::process::Command::new(cargo)
+            .args(args)
+            .arg("--offline")
+            .current_dir(&self.root)
+            .env("CARGO_TARGET_DIR", &self.target)
+            .output()
+            .expect("run cargo");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.success(), text)
+    }
+}

@@ -2,6 +2,15 @@
 //!
 //! Every stage that needs a Rust name asks this module, so the rules (case conversion,
 //! keywords, leading digits, symbols, collisions) live in one table-tested place.
+//!
+//! Every name it hands out is plain ASCII: a name with other characters is first
+//! transliterated (`größe` → `grosse`, `ǅemo` → `dzemo`, `²` → `2`, `٣x` → `3x`,
+//! `日本語` → `ri_ben_yu`). Rust accepts many non-ASCII identifiers, but whether one
+//! compiles without warnings depends on the rest of the crate (`confusable_idents`,
+//! `mixed_script_confusables` and `uncommon_codepoints` are crate-wide lints), and a
+//! user has to be able to type the name. ASCII names are valid XID identifiers and
+//! NFKC-normalised by construction; the wire name stays beside them for serde and the
+//! request. Names that end up equal are told apart by [`Scope`].
 
 use std::collections::BTreeSet;
 
@@ -54,7 +63,7 @@ pub fn strip_prefix<'a>(raw: &'a str, prefixes: &[String]) -> &'a str {
 
 /// An `UpperCamelCase` type or variant name.
 pub fn type_name(raw: &str) -> String {
-    let name = words(raw).to_upper_camel_case();
+    let name = words(&ascii(raw)).to_upper_camel_case();
     let name = lead_with_letter(name, "T");
     if RESERVED_TYPES.contains(&name.as_str()) {
         format!("{name}Type")
@@ -65,7 +74,7 @@ pub fn type_name(raw: &str) -> String {
 
 /// A `snake_case` function, field or argument name, with `r#` where it is a keyword.
 pub fn value_name(raw: &str) -> String {
-    let name = words(raw).to_snake_case();
+    let name = words(&ascii(raw)).to_snake_case();
     let name = lead_with_letter(name, "n_");
     if NOT_RAW.contains(&name.as_str()) {
         format!("{name}_")
@@ -74,6 +83,12 @@ pub fn value_name(raw: &str) -> String {
     } else {
         name
     }
+}
+
+/// The name in ASCII. Characters without a transliteration (private use, unassigned,
+/// controls) separate words, as punctuation does.
+fn ascii(raw: &str) -> std::borrow::Cow<'_, str> {
+    deunicode::deunicode_with_tofu_cow(raw, " ")
 }
 
 /// Spells out symbols when a name has no letters or digits, so `<=` becomes `lt eq`.
@@ -114,17 +129,20 @@ impl Scope {
         Scope::default()
     }
 
-    /// Claims `name`, or the first free `name2`, `name3`, … and returns what it got.
+    /// Claims `name`, or the first free `name2`, `name3`, … (`name_2`, `name_3`, … for
+    /// a snake_case name) and returns what it got.
     pub fn claim(&mut self, name: String) -> String {
         if self.taken.insert(name.clone()) {
             return name;
         }
-        let base = name.trim_start_matches("r#").to_string();
-        let sep = if base.contains('_') || base.chars().all(|c| c.is_lowercase()) {
-            "_"
-        } else {
-            ""
-        };
+        // `self_` and `r#type` number as `self_2` and `type_2`: a doubled underscore
+        // would trip `non_snake_case`.
+        let base = name
+            .trim_start_matches("r#")
+            .trim_end_matches('_')
+            .to_string();
+        let snake = base.starts_with(|c: char| c.is_ascii_lowercase());
+        let sep = if snake { "_" } else { "" };
         (2..)
             .map(|n| format!("{base}{sep}{n}"))
             .find(|candidate| self.taken.insert(candidate.clone()))
@@ -161,6 +179,18 @@ mod tests {
             ("*", "Star"),
             ("", "Empty"),
             ("a.b.c", "ABC"),
+            ("²", "T2"),
+            ("٣x", "T3x"),
+            ("a²b", "A2b"),
+            ("ǅemo", "Dzemo"),
+            ("größe", "Grosse"),
+            ("日本語", "RiBenYu"),
+            ("Ａｂｃ", "Abc"),
+            ("ﬁle", "File"),
+            ("\u{202e}x", "X"),
+            ("\u{e000}", "Empty"),
+            ("_", "Empty"),
+            ("!!!", "NotNotNot"),
         ];
         for (raw, want) in table {
             assert_eq!(type_name(raw), want, "type name of {raw:?}");
@@ -181,6 +211,22 @@ mod tests {
             ("404", "n_404"),
             ("2fa", "n_2fa"),
             ("", "empty"),
+            ("super", "super_"),
+            ("_", "empty"),
+            ("__", "empty"),
+            ("a__b", "a_b"),
+            ("A_B", "a_b"),
+            ("!!!", "not_not_not"),
+            ("²", "n_2"),
+            ("٣x", "n_3x"),
+            ("a²b", "a2b"),
+            ("ǅemo", "dzemo"),
+            ("größe", "grosse"),
+            ("日本語", "ri_ben_yu"),
+            ("имя", "imia"),
+            ("x\u{301}", "x"),
+            ("\u{202e}x", "x"),
+            ("\u{1F600}", "grinning"),
             (
                 "workers-kv-namespace-delete-multiple-key-value-pairs",
                 "workers_kv_namespace_delete_multiple_key_value_pairs",
@@ -218,5 +264,112 @@ mod tests {
         assert_eq!(fields.claim(value_name("type")), "r#type");
         assert_eq!(fields.claim(value_name("type")), "type_2");
         assert!(fields.contains("type_2"));
+    }
+
+    #[test]
+    fn names_that_meet_get_distinct_snake_case_names() {
+        let mut fields = Scope::new();
+        let claimed: Vec<String> = ["self", "Self", "größe", "grosse", "a", "а", "abc1", "abc1"]
+            .into_iter()
+            .map(|raw| fields.claim(value_name(raw)))
+            .collect();
+        assert_eq!(
+            claimed,
+            [
+                "self_", "self_2", "grosse", "grosse_2", "a", "a_2", "abc1", "abc1_2"
+            ]
+        );
+    }
+
+    /// Every character of the Basic Multilingual Plane, and a sample of the others,
+    /// alone or between letters, names something: the result is ASCII, starts with a
+    /// letter (raw keywords aside) and is never a word that cannot be an identifier.
+    #[test]
+    fn every_character_gives_an_ascii_identifier() {
+        let plain = |name: &str| {
+            let bare = name.strip_prefix("r#").unwrap_or(name);
+            bare.starts_with(|c: char| c.is_ascii_alphabetic())
+                && bare.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !NOT_RAW.contains(&bare)
+                && (name == bare) != KEYWORDS.contains(&bare)
+        };
+        let sample = (0..=0xFFFF).chain((0x10000..=0x10FFFF).step_by(97));
+        for c in sample.filter_map(char::from_u32) {
+            for raw in [c.to_string(), format!("a{c}b")] {
+                let (value, ty) = (value_name(&raw), type_name(&raw));
+                assert!(plain(&value), "{value:?} from {raw:?}");
+                assert!(plain(&ty), "{ty:?} from {raw:?}");
+            }
+        }
+    }
+
+    /// Whatever the wire name, both kinds of name parse as one Rust identifier, are
+    /// ASCII (so NFKC-normalised), and follow the case rustc's lints expect.
+    #[test]
+    fn any_name_becomes_a_valid_identifier() {
+        let hostile = [
+            "",
+            " ",
+            "_",
+            "__",
+            "0",
+            "²",
+            "٣",
+            "٣x",
+            "a²b",
+            "ǅemo",
+            "Ǆ",
+            "self",
+            "Self",
+            "crate",
+            "super",
+            "r#type",
+            "type",
+            "async",
+            "\u{0}",
+            "\n",
+            "\r",
+            "\u{202e}",
+            "\u{e000}",
+            "\u{10ffff}",
+            "\u{301}",
+            "\u{1F600}",
+            "ℌ",
+            "ⅷ",
+            "①",
+            "ß",
+            "İ",
+            "ŉ",
+            "℃",
+            "\u{fdfa}",
+            "a-b",
+            "a b",
+            "a.b",
+            "::",
+            "`",
+            "```\nfn main() {}",
+            "x\r\ny",
+            "Ａｂｃ",
+        ];
+        for raw in hostile {
+            let value = value_name(raw);
+            let ty = type_name(raw);
+            for name in [&value, &ty] {
+                assert!(name.is_ascii(), "{name:?} from {raw:?} is not ASCII");
+                assert!(
+                    syn::parse_str::<syn::Ident>(name).is_ok(),
+                    "{name:?} from {raw:?} is not an identifier"
+                );
+            }
+            let bare = value.trim_start_matches("r#");
+            assert!(
+                !bare.contains("__") && !bare.chars().any(|c| c.is_ascii_uppercase()),
+                "{value:?} from {raw:?} is not snake_case"
+            );
+            assert!(
+                ty.starts_with(|c: char| c.is_ascii_uppercase()) && !ty.contains('_'),
+                "{ty:?} from {raw:?} is not UpperCamelCase"
+            );
+        }
     }
 }

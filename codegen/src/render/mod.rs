@@ -3,7 +3,7 @@
 //! Generated code stays thin: validation, path encoding, authentication, retries and
 //! the error type live in the hand-written `cfgen_runtime` crate that it calls.
 
-mod docs;
+pub(crate) mod docs;
 mod operations;
 mod types;
 

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::docs::doc_attrs;
+use super::docs::{code_span, doc_attrs, prose};
 use super::{ident, rust_type};
 use crate::ir::{
     Api, Body, Checks, Operation, Param, ParamLocation, PathSegment, ResponseBody, TypeKind,
@@ -33,10 +33,10 @@ pub fn render_alias(op: &Operation) -> Option<TokenStream> {
 /// The endpoint function.
 pub fn render_operation(op: &Operation, api: &Api) -> TokenStream {
     let docs = operation_docs(op);
-    let deprecated = op
-        .deprecated
-        .as_deref()
-        .map(|note| quote!(#[deprecated(note = #note)]));
+    let deprecated = op.deprecated.as_deref().map(|note| {
+        let note = prose(note);
+        quote!(#[deprecated(note = #note)])
+    });
     // The signature mirrors the document's parameter list, however long it is.
     let many_args = (op.params.len() + usize::from(op.body.is_some()) > 6)
         .then(|| quote!(#[allow(clippy::too_many_arguments)]));
@@ -88,7 +88,7 @@ pub fn render_operation(op: &Operation, api: &Api) -> TokenStream {
 }
 
 fn operation_docs(op: &Operation) -> TokenStream {
-    let route = format!("`{} {}`", op.method.wire(), op.path.raw);
+    let route = code_span(&format!("{} {}", op.method.wire(), op.path.raw));
     let args: Vec<String> = op
         .params
         .iter()
@@ -102,8 +102,8 @@ fn operation_docs(op: &Operation) -> TokenStream {
             {
                 Some(description) => format!("- `{name}`: {description}"),
                 None => format!(
-                    "- `{name}` (`{}` in {})",
-                    p.wire_name,
+                    "- `{name}` ({} in {})",
+                    code_span(&p.wire_name),
                     location_word(p.location)
                 ),
             }

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::docs::doc_attrs;
+use super::docs::{code_span, doc_attrs};
 use super::{ident, rust_type};
 use crate::ir::{Api, Field, TypeDef, TypeKind, TypeRef, Variant};
 use crate::naming::Scope;
@@ -11,8 +11,8 @@ use crate::naming::Scope;
 /// Renders one named type.
 pub fn render_type(def: &TypeDef, api: &Api) -> TokenStream {
     let fallback = match def.origin.strip_prefix("#/components/schemas/") {
-        Some(component) => format!("The `{component}` schema."),
-        None => format!("The inline schema at `{}`.", def.origin),
+        Some(component) => format!("The {} schema.", code_span(component)),
+        None => format!("The inline schema at {}.", code_span(&def.origin)),
     };
     let docs = doc_attrs([def.description.as_deref().unwrap_or(&fallback)]);
     let name = ident(&def.name);
@@ -45,7 +45,7 @@ fn render_struct(def: &TypeDef, docs: TokenStream, fields: &[Field]) -> TokenStr
 }
 
 fn render_field(field: &Field) -> TokenStream {
-    let fallback = format!("The `{}` property.", field.wire_name);
+    let fallback = format!("The {} property.", code_span(&field.wire_name));
     let docs = doc_attrs([field.description.as_deref().unwrap_or(&fallback)]);
     let name = ident(&field.rust_name);
     let wire = &field.wire_name;
@@ -83,7 +83,8 @@ fn render_enum(docs: TokenStream, name: &str, variants: &[Variant]) -> TokenStre
     let name = ident(name);
     let idents: Vec<_> = variants.iter().map(|v| ident(&v.rust_name)).collect();
     let wires: Vec<_> = variants.iter().map(|v| v.wire_name.as_str()).collect();
-    let variant_docs = wires.iter().map(|w| format!(" `{w}`"));
+    // Wire values are shown as code on one line, whatever they hold.
+    let variant_docs = wires.iter().map(|w| format!(" {}", code_span(w)));
     quote! {
         #docs
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
