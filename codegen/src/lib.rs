@@ -40,6 +40,17 @@
 //! }
 //! ```
 //!
+//! A project with a `cfgen.toml` (see [`config`]) says all of that once, for the
+//! build script and the `cfgen` command alike:
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() -> Result<(), cfgen::Error> {
+//!     cfgen::Builder::from_config("cfgen.toml")?.write()?;
+//!     Ok(())
+//! }
+//! ```
+//!
 //! The written code is included with
 //! `include!(concat!(env!("OUT_DIR"), "/cloudflare_client.rs"))` and needs these
 //! ordinary dependencies: `cfgen-runtime`, `serde` with the `derive` feature, and
@@ -47,6 +58,7 @@
 #![deny(missing_docs)]
 
 mod builder;
+pub mod config;
 pub mod diff;
 pub mod error;
 mod format;
@@ -61,6 +73,7 @@ mod settings;
 pub mod write;
 
 pub use builder::{Builder, DEFAULT_FILE_NAME, Written};
+pub use config::{CONFIG_FILE, Config, FailOn};
 pub use error::{Error, Result, Skip};
 pub use settings::{BULK_DELETE_OPERATION, Settings, WORKERS_KV_PREFIXES};
 

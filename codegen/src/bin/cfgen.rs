@@ -7,9 +7,17 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 /// Generates a typed async Rust client from Cloudflare's OpenAPI document.
+///
+/// Every command reads `cfgen.toml` from the current directory (or the file --config
+/// names) for the spec, overlays, selection, name prefixes, output and diff gate; a
+/// flag replaces the configured value of the same setting. Without a config, the
+/// flags must say everything.
 #[derive(Debug, Parser)]
 #[command(name = "cfgen", version)]
 struct Cli {
+    /// The config file [default: cfgen.toml in the current directory, when present]
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -53,47 +61,136 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct GenerateArgs {
-    /// The OpenAPI 3.0 document, JSON or YAML [default: spec/openapi.yaml, with
-    /// spec/overlay.yaml as the overlay unless --overlay is given]
+    /// The OpenAPI 3.0 document, JSON or YAML [default: `spec` of the config, with its
+    /// `overlays`; --spec alone drops the configured overlays, which belong to that spec]
     #[arg(long, value_name = "PATH")]
     spec: Option<PathBuf>,
-    /// An OpenAPI Overlay 1.0 document applied after loading (repeatable, in order)
+    /// An OpenAPI Overlay 1.0 document applied after loading (repeatable, in order;
+    /// replaces the configured overlays)
     #[arg(long = "overlay", value_name = "PATH")]
     overlays: Vec<PathBuf>,
-    /// The crate directory; the code goes to <OUT>/src/generated.rs
-    #[arg(long, value_name = "DIR", default_value = "generated")]
-    out: PathBuf,
-    /// An operationId to generate (repeatable) [default:
-    /// workers-kv-namespace-delete-multiple-key-value-pairs, when no --tag or --all]
-    #[arg(long = "operation", value_name = "OPERATION_ID")]
-    operations: Vec<String>,
-    /// Generate every operation carrying this tag (repeatable)
-    #[arg(long = "tag", value_name = "TAG")]
-    tags: Vec<String>,
-    /// Generate every operation in the document
-    #[arg(long)]
-    all: bool,
-    /// Prefix removed from operationIds and schema names before naming (repeatable)
-    #[arg(long = "strip-prefix", value_name = "PREFIX", default_values = cfgen::WORKERS_KV_PREFIXES)]
-    strip_prefixes: Vec<String>,
-    /// Fail when any selected operation cannot be generated, instead of skipping it
-    #[arg(long)]
-    strict: bool,
+    /// The crate directory; the code goes to <OUT>/src/generated.rs [default: `out` of
+    /// the config]
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    #[command(flatten)]
+    select: SelectArgs,
     /// Write nothing; exit 1 and name the stale files when the output would change
     #[arg(long)]
     check: bool,
 }
 
-/// The document the committed crate is generated from, relative to the workspace root.
-const DEFAULT_SPEC: &str = "spec/openapi.yaml";
-/// The overlay that goes with [`DEFAULT_SPEC`].
-const DEFAULT_OVERLAY: &str = "spec/overlay.yaml";
+/// The selection and naming flags shared by `generate`, `slice` and `diff`.
+#[derive(Debug, Args)]
+struct SelectArgs {
+    /// An operationId to select (repeatable). --operation, --tag and --all together
+    /// replace the configured selection; they never add to it
+    #[arg(long = "operation", value_name = "OPERATION_ID")]
+    operations: Vec<String>,
+    /// Select every operation carrying this tag (repeatable)
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// Select every operation in the document
+    #[arg(long)]
+    all: bool,
+    /// Prefix removed from operationIds and schema names before naming (repeatable;
+    /// replaces the configured `strip_prefixes`)
+    #[arg(long = "strip-prefix", value_name = "PREFIX")]
+    strip_prefixes: Vec<String>,
+    /// Fail when any selected operation cannot be generated, instead of skipping it
+    #[arg(long)]
+    strict: bool,
+}
+
+impl SelectArgs {
+    /// The configured settings with every setting given as a flag replaced.
+    fn settings(&self, config: Option<&cfgen::Config>) -> cfgen::Settings {
+        let base = config.map(|c| c.settings.clone()).unwrap_or_default();
+        let (operations, tags, all) =
+            if self.operations.is_empty() && self.tags.is_empty() && !self.all {
+                (base.operations, base.tags, base.all)
+            } else {
+                (self.operations.clone(), self.tags.clone(), self.all)
+            };
+        let strip_prefixes = match self.strip_prefixes.is_empty() {
+            true => base.strip_prefixes,
+            false => self.strip_prefixes.clone(),
+        };
+        cfgen::Settings {
+            operations,
+            tags,
+            all,
+            strip_prefixes,
+            strict: self.strict || base.strict,
+        }
+    }
+}
+
+/// The config file: the one --config names, else `cfgen.toml` here when it exists.
+fn load_config(explicit: Option<&Path>) -> anyhow::Result<Option<cfgen::Config>> {
+    let path = match explicit {
+        Some(path) => path,
+        None if Path::new(cfgen::CONFIG_FILE).is_file() => Path::new(cfgen::CONFIG_FILE),
+        None => return Ok(None),
+    };
+    Ok(Some(cfgen::Config::from_path(path)?))
+}
+
+/// The spec and its overlays: a spec given as a flag comes with the overlays given as
+/// flags only, since the configured overlays were written for the configured spec.
+fn spec_and_overlays(
+    spec: Option<&PathBuf>,
+    overlays: &[PathBuf],
+    config: Option<&cfgen::Config>,
+) -> Option<(PathBuf, Vec<PathBuf>)> {
+    match (spec, config) {
+        (Some(spec), _) => Some((spec.clone(), overlays.to_vec())),
+        (None, Some(config)) if overlays.is_empty() => {
+            Some((config.spec.clone(), config.overlays.clone()))
+        }
+        (None, Some(config)) => Some((config.spec.clone(), overlays.to_vec())),
+        (None, None) => None,
+    }
+}
+
+/// The error naming every input that neither the flags nor the config give.
+fn missing(config: Option<&cfgen::Config>, needs: &[(bool, &str)]) -> anyhow::Error {
+    let missing: Vec<&str> = needs
+        .iter()
+        .filter(|(absent, _)| *absent)
+        .map(|(_, what)| *what)
+        .collect();
+    let missing = missing.join("; ");
+    match config {
+        Some(config) => anyhow::anyhow!(
+            "missing {missing}: pass them as flags or set them in {}",
+            config.file.display()
+        ),
+        None => anyhow::anyhow!(
+            "missing {missing}: pass them as flags, or run where a {} sets them (or pass --config PATH)",
+            cfgen::CONFIG_FILE
+        ),
+    }
+}
+
+/// Whether settings select nothing.
+fn selects_nothing(settings: &cfgen::Settings) -> bool {
+    !settings.all && settings.operations.is_empty() && settings.tags.is_empty()
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let config = match load_config(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = config.as_ref();
     let result = match cli.command {
-        Command::Generate(args) => generate(args),
-        Command::Diff(args) => diff(args),
+        Command::Generate(args) => generate(args, config),
+        Command::Diff(args) => diff(args, config),
     };
     match result {
         Ok(code) => code,
@@ -104,40 +201,30 @@ fn main() -> ExitCode {
     }
 }
 
-impl GenerateArgs {
-    fn settings(&self) -> cfgen::Settings {
-        let mut operations = self.operations.clone();
-        if operations.is_empty() && self.tags.is_empty() && !self.all {
-            operations.push(cfgen::BULK_DELETE_OPERATION.to_string());
+fn generate(args: GenerateArgs, config: Option<&cfgen::Config>) -> anyhow::Result<ExitCode> {
+    let inputs = spec_and_overlays(args.spec.as_ref(), &args.overlays, config);
+    let out = args.out.as_ref().or(config.and_then(|c| c.out.as_ref()));
+    let settings = args.select.settings(config);
+    let (spec, overlays, out) = match (inputs, out, selects_nothing(&settings)) {
+        (Some((spec, overlays)), Some(out), false) => (spec, overlays, out),
+        (inputs, out, nothing) => {
+            return Err(missing(
+                config,
+                &[
+                    (inputs.is_none(), "the document (--spec PATH)"),
+                    (out.is_none(), "the crate directory (--out DIR)"),
+                    (
+                        nothing,
+                        "the operations (--operation ID, --tag TAG or --all)",
+                    ),
+                ],
+            ));
         }
-        cfgen::Settings {
-            operations,
-            tags: self.tags.clone(),
-            all: self.all,
-            strip_prefixes: self.strip_prefixes.clone(),
-            strict: self.strict,
-        }
-    }
-
-    /// The spec and overlays to read: the defaults go together.
-    fn inputs(&self) -> (PathBuf, Vec<PathBuf>) {
-        match &self.spec {
-            Some(spec) => (spec.clone(), self.overlays.clone()),
-            None if self.overlays.is_empty() => (DEFAULT_SPEC.into(), vec![DEFAULT_OVERLAY.into()]),
-            None => (DEFAULT_SPEC.into(), self.overlays.clone()),
-        }
-    }
-}
-
-fn generate(args: GenerateArgs) -> anyhow::Result<ExitCode> {
-    let (spec, overlays) = args.inputs();
-    let mut doc = cfgen::load::Document::from_path(&spec)?;
-    for overlay in &overlays {
-        cfgen::overlay::apply_file(&mut doc, overlay)?;
-    }
-    let generated = cfgen::generate(&doc, &args.settings())?;
+    };
+    let doc = load_with_overlays(&spec, &overlays)?;
+    let generated = cfgen::generate(&doc, &settings)?;
     report_skips(&generated.skipped);
-    let target = args.out.join("src").join("generated.rs");
+    let target = out.join("src").join("generated.rs");
     if args.check {
         return Ok(check(&target, &generated.code));
     }
@@ -170,31 +257,41 @@ fn report_skips(skipped: &[cfgen::Skip]) {
 
 #[derive(Debug, Args)]
 struct DiffArgs {
-    /// The older OpenAPI 3.0 document, JSON or YAML
+    /// The older OpenAPI 3.0 document, JSON or YAML [default: `spec` of the config,
+    /// with its `overlays` applied to both sides; --old alone drops them]
     #[arg(long, value_name = "PATH")]
-    old: PathBuf,
+    old: Option<PathBuf>,
     /// The newer OpenAPI 3.0 document, JSON or YAML
     #[arg(long, value_name = "PATH")]
     new: PathBuf,
     /// An OpenAPI Overlay 1.0 document applied to both documents after loading
-    /// (repeatable, in order; none by default)
+    /// (repeatable, in order; replaces the configured overlays)
     #[arg(long = "overlay", value_name = "PATH")]
     overlays: Vec<PathBuf>,
-    /// An operationId to compare (repeatable) [default:
-    /// workers-kv-namespace-delete-multiple-key-value-pairs, when no --tag]
+    /// An operationId to compare (repeatable); with --tag, replaces the configured
+    /// selection
     #[arg(long = "operation", value_name = "OPERATION_ID")]
     operations: Vec<String>,
     /// Compare every operation carrying this tag in either document (repeatable)
     #[arg(long = "tag", value_name = "TAG")]
     tags: Vec<String>,
-    /// Prefix removed from operationIds and schema names before naming (repeatable)
-    #[arg(long = "strip-prefix", value_name = "PREFIX", default_values = cfgen::WORKERS_KV_PREFIXES)]
+    /// Prefix removed from operationIds and schema names before naming (repeatable;
+    /// replaces the configured `strip_prefixes`)
+    #[arg(long = "strip-prefix", value_name = "PREFIX")]
     strip_prefixes: Vec<String>,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+/// How a diff is reported and when it fails, shared by `diff` and `update`.
+#[derive(Debug, Args)]
+struct ReportArgs {
     /// How to write the report to stdout
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     format: DiffFormat,
     /// Exit 1 when a change at or above this level is found (breaking > warning >
-    /// additive > docs)
+    /// additive > docs; none never fails) [default: `fail_on` in the config's
+    /// [diff] table]
     #[arg(long, value_enum, value_name = "LEVEL")]
     fail_on: Option<FailOn>,
 }
@@ -217,51 +314,66 @@ enum FailOn {
     Warning,
     Additive,
     Docs,
+    None,
+}
+
+impl ReportArgs {
+    /// --fail-on, else the config's, else `fallback`.
+    fn gate(&self, config: Option<&cfgen::Config>, fallback: cfgen::FailOn) -> cfgen::FailOn {
+        let flag = self.fail_on.map(|level| match level {
+            FailOn::Breaking => cfgen::FailOn::Breaking,
+            FailOn::Warning => cfgen::FailOn::Warning,
+            FailOn::Additive => cfgen::FailOn::Additive,
+            FailOn::Docs => cfgen::FailOn::Docs,
+            FailOn::None => cfgen::FailOn::None,
+        });
+        flag.or(config.and_then(|c| c.fail_on)).unwrap_or(fallback)
+    }
+
+    /// Writes the report to stdout in the chosen format.
+    fn print(&self, report: &cfgen::diff::Report) -> anyhow::Result<()> {
+        let text = match self.format {
+            DiffFormat::Text => report.to_text(),
+            DiffFormat::Json => report.to_json(),
+            DiffFormat::Markdown => report.to_markdown(),
+        };
+        let mut stdout = std::io::stdout().lock();
+        std::io::Write::write_all(&mut stdout, text.as_bytes()).context("writing the report")
+    }
 }
 
 impl DiffArgs {
-    fn settings(&self) -> cfgen::Settings {
-        let mut operations = self.operations.clone();
-        if operations.is_empty() && self.tags.is_empty() {
-            operations.push(cfgen::BULK_DELETE_OPERATION.to_string());
-        }
-        cfgen::Settings {
-            operations,
+    fn settings(&self, config: Option<&cfgen::Config>) -> cfgen::Settings {
+        let select = SelectArgs {
+            operations: self.operations.clone(),
             tags: self.tags.clone(),
+            all: false,
             strip_prefixes: self.strip_prefixes.clone(),
-            ..cfgen::Settings::default()
+            strict: false,
+        };
+        cfgen::Settings {
+            strict: false,
+            ..select.settings(config)
         }
     }
-
-    fn fail_level(&self) -> Option<cfgen::diff::Level> {
-        self.fail_on.map(|level| match level {
-            FailOn::Breaking => cfgen::diff::Level::Breaking,
-            FailOn::Warning => cfgen::diff::Level::Warning,
-            FailOn::Additive => cfgen::diff::Level::Additive,
-            FailOn::Docs => cfgen::diff::Level::Docs,
-        })
-    }
 }
 
-fn diff(args: DiffArgs) -> anyhow::Result<ExitCode> {
-    let old = load_for_diff(&args.old, &args.overlays).context("loading the old document")?;
-    let new = load_for_diff(&args.new, &args.overlays).context("loading the new document")?;
-    let report = cfgen::diff::diff(&old, &new, &args.settings())?;
-    let text = match args.format {
-        DiffFormat::Text => report.to_text(),
-        DiffFormat::Json => report.to_json(),
-        DiffFormat::Markdown => report.to_markdown(),
+fn diff(args: DiffArgs, config: Option<&cfgen::Config>) -> anyhow::Result<ExitCode> {
+    let Some((old, overlays)) = spec_and_overlays(args.old.as_ref(), &args.overlays, config) else {
+        return Err(missing(config, &[(true, "the old document (--old PATH)")]));
     };
-    let mut stdout = std::io::stdout().lock();
-    std::io::Write::write_all(&mut stdout, text.as_bytes()).context("writing the report")?;
-    match (args.fail_level(), report.worst()) {
-        (Some(limit), Some(worst)) if worst >= limit => Ok(ExitCode::from(1)),
-        _ => Ok(ExitCode::SUCCESS),
+    let old = load_with_overlays(&old, &overlays).context("loading the old document")?;
+    let new = load_with_overlays(&args.new, &overlays).context("loading the new document")?;
+    let report = cfgen::diff::diff(&old, &new, &args.settings(config))?;
+    args.report.print(&report)?;
+    match args.report.gate(config, cfgen::FailOn::None).stops(&report) {
+        true => Ok(ExitCode::from(1)),
+        false => Ok(ExitCode::SUCCESS),
     }
 }
 
-/// Loads one side of a diff and applies the overlays to it.
-fn load_for_diff(path: &Path, overlays: &[PathBuf]) -> cfgen::Result<cfgen::load::Document> {
+/// Loads a document and applies the overlays to it, in order.
+fn load_with_overlays(path: &Path, overlays: &[PathBuf]) -> cfgen::Result<cfgen::load::Document> {
     let mut doc = cfgen::load::Document::from_path(path)?;
     for overlay in overlays {
         cfgen::overlay::apply_file(&mut doc, overlay)?;
