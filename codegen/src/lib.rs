@@ -70,6 +70,7 @@ mod render;
 pub mod resolve;
 pub mod select;
 mod settings;
+pub mod slice;
 pub mod write;
 
 pub use builder::{Builder, DEFAULT_FILE_NAME, Written};

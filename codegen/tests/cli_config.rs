@@ -209,3 +209,56 @@ fn diff_compares_the_configured_spec_and_gates_on_the_configured_level() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn slice_writes_a_document_that_generates_the_same_code() {
+    let dir = project("slice", CONFIG);
+    let out = cfgen(
+        &[
+            "slice",
+            "--spec",
+            "spec/openapi.yaml",
+            "--tag",
+            "things",
+            "--out",
+            "s.json",
+        ],
+        &dir,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("wrote s.json"), "{}", stderr(&out));
+    let sliced = std::fs::read_to_string(dir.join("s.json")).unwrap();
+    assert!(sliced.contains("\"make-thing\"") && !sliced.contains("list-others"));
+
+    let out = cfgen(&["generate", "--out", "from-full"], &dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = cfgen(
+        &[
+            "generate",
+            "--spec",
+            "s.json",
+            "--overlay",
+            "spec/overlay.yaml",
+            "--out",
+            "from-slice",
+        ],
+        &dir,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let header = |code: String| code.lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert_eq!(
+        header(generated(&dir, "from-full")),
+        header(generated(&dir, "from-slice")),
+        "only the first line (the header naming the file) may differ"
+    );
+
+    let out = cfgen(&["slice", "--out", "s.txt"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("s.txt: #: cannot tell the output syntax"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.join("s.txt").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -57,6 +57,20 @@ enum Command {
     /// Findings are sorted by operation, level (most severe first), affects and kind.
     #[command(verbatim_doc_comment)]
     Diff(DiffArgs),
+    /// Write a minimal, self-contained OpenAPI document holding only the selected
+    /// operations.
+    ///
+    /// The slice keeps `openapi`, `info`, `servers`, `security`, the path items of the
+    /// selected operations (with only the selected methods), and every component they
+    /// reach through `$ref`s (schemas, parameters, responses, request bodies, headers,
+    /// examples) plus the security schemes they name. Upstream text is kept verbatim and
+    /// keys in upstream order; overlays are not applied. Generating the selection from
+    /// the slice gives the same Rust as generating it from the full document (the
+    /// header names the file generated from). The output is JSON or YAML by the
+    /// extension of --out, deterministic, and written only when it changes, atomically.
+    ///
+    /// Exit status: 0 on success, 2 on bad input (nothing written).
+    Slice(SliceArgs),
 }
 
 #[derive(Debug, Args)]
@@ -191,6 +205,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Generate(args) => generate(args, config),
         Command::Diff(args) => diff(args, config),
+        Command::Slice(args) => slice(args, config),
     };
     match result {
         Ok(code) => code,
@@ -379,4 +394,57 @@ fn load_with_overlays(path: &Path, overlays: &[PathBuf]) -> cfgen::Result<cfgen:
         cfgen::overlay::apply_file(&mut doc, overlay)?;
     }
     Ok(doc)
+}
+
+#[derive(Debug, Args)]
+struct SliceArgs {
+    /// The full OpenAPI 3.0 document, JSON or YAML [default: `spec` of the config]
+    #[arg(long, value_name = "PATH")]
+    spec: Option<PathBuf>,
+    /// An operationId to keep (repeatable); with --tag and --all, replaces the
+    /// configured selection
+    #[arg(long = "operation", value_name = "OPERATION_ID")]
+    operations: Vec<String>,
+    /// Keep every operation carrying this tag (repeatable)
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// Keep every operation
+    #[arg(long)]
+    all: bool,
+    /// The file to write: `.json`, `.yaml` or `.yml`
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+}
+
+fn slice(args: SliceArgs, config: Option<&cfgen::Config>) -> anyhow::Result<ExitCode> {
+    let select = SelectArgs {
+        operations: args.operations,
+        tags: args.tags,
+        all: args.all,
+        strip_prefixes: Vec::new(),
+        strict: false,
+    };
+    let settings = select.settings(config);
+    let spec = args.spec.or(config.map(|c| c.spec.clone()));
+    let Some(spec) = spec.clone().filter(|_| !selects_nothing(&settings)) else {
+        return Err(missing(
+            config,
+            &[
+                (spec.is_none(), "the document (--spec PATH)"),
+                (
+                    selects_nothing(&settings),
+                    "the operations (--operation ID, --tag TAG or --all)",
+                ),
+            ],
+        ));
+    };
+    let syntax = cfgen::slice::Syntax::for_path(&args.out)?;
+    let doc = cfgen::load::Document::from_path(&spec)?;
+    let sliced = cfgen::slice::slice(&doc, &settings)?;
+    let text = cfgen::slice::to_text(&sliced, syntax)?;
+    let wrote = cfgen::write::write_if_changed(&args.out, &text)
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    let verb = if wrote { "wrote" } else { "unchanged" };
+    eprintln!("{verb} {} ({} bytes)", args.out.display(), text.len());
+    Ok(ExitCode::SUCCESS)
 }
