@@ -33,10 +33,15 @@ enum Command {
     ///
     /// Both documents are resolved the way `generate` resolves them, then compared:
     /// a renamed `$ref` target with the same structure and the same generated name is
-    /// no change, and property order never matters. Every finding has a level:
+    /// no change, and property order never matters. Also compared, on the raw
+    /// documents: each operation's effective `security` (its own, else the document's:
+    /// losing the API token or email + API key is breaking), `servers` (a moved base URL
+    /// is breaking), the request body's media types, and the error responses' schemas at
+    /// wire level. Every finding has a level:
     ///   breaking  requests or calling code stop working; "wire" when what travels
     ///             over HTTP changes, "rust" when only generated names or signatures do
-    ///   warning   new enum values (generated enums are exhaustive), deprecations
+    ///   warning   new enum values (generated enums are exhaustive), deprecations,
+    ///             any change of an error response (4XX, 5XX, 4xx/5xx codes, default)
     ///   additive  new operations, new optional properties, relaxed constraints
     ///   docs      summaries and descriptions
     ///
