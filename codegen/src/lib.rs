@@ -71,6 +71,7 @@ pub mod resolve;
 pub mod select;
 mod settings;
 pub mod slice;
+pub mod update;
 pub mod write;
 
 pub use builder::{Builder, DEFAULT_FILE_NAME, Written};

@@ -76,6 +76,26 @@ enum Command {
     ///
     /// Exit status: 0 on success, 2 on bad input (nothing written).
     Slice(SliceArgs),
+    /// Update the project to a new version of the document: diff, gate, re-slice,
+    /// regenerate.
+    ///
+    /// Reads everything else from the config (cfgen.toml): `spec`, `overlays`, the
+    /// selection, `strip_prefixes` and `out`.
+    ///   1. compares `spec` with --from for the selected operations (overlays applied to
+    ///      both) and prints the report to stdout, as `cfgen diff` does;
+    ///   2. stops, writing nothing, when the report reaches --fail-on (default: `fail_on`
+    ///      of the config's [diff] table, else breaking; none never stops);
+    ///   3. otherwise slices --from into `spec` (the selected operations and what they
+    ///      reach, upstream text verbatim) and regenerates <out>/src/generated.rs from
+    ///      it, writing only the files that change, each atomically (--dry-run stops
+    ///      after saying which would);
+    ///   4. prints what it wrote and what to review next.
+    /// Updating from the document `spec` was sliced from changes nothing.
+    ///
+    /// Exit status: 0 when updated (or nothing changed, or --dry-run), 1 when the
+    /// report reached --fail-on (nothing written), 2 on bad input (nothing written).
+    #[command(verbatim_doc_comment)]
+    Update(UpdateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -211,6 +231,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => generate(args, config),
         Command::Diff(args) => diff(args, config),
         Command::Slice(args) => slice(args, config),
+        Command::Update(args) => update(args, config),
     };
     match result {
         Ok(code) => code,
@@ -452,4 +473,75 @@ fn slice(args: SliceArgs, config: Option<&cfgen::Config>) -> anyhow::Result<Exit
     let verb = if wrote { "wrote" } else { "unchanged" };
     eprintln!("{verb} {} ({} bytes)", args.out.display(), text.len());
     Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Args)]
+struct UpdateArgs {
+    /// The new OpenAPI 3.0 document, JSON or YAML: a full document or a slice
+    #[arg(long, value_name = "PATH")]
+    from: PathBuf,
+    #[command(flatten)]
+    report: ReportArgs,
+    /// Print the report and the files that would change; write nothing
+    #[arg(long)]
+    dry_run: bool,
+}
+
+fn update(args: UpdateArgs, config: Option<&cfgen::Config>) -> anyhow::Result<ExitCode> {
+    let Some(config) = config else {
+        anyhow::bail!(
+            "cfgen update reads `spec`, `out` and the selection from a {0}: there is no {0} \
+             in the current directory (pass --config PATH)",
+            cfgen::CONFIG_FILE
+        );
+    };
+    let gate = args.report.gate(Some(config), cfgen::FailOn::Breaking);
+    let plan = cfgen::update::plan(config, &args.from, gate)?;
+    args.report.print(&plan.report)?;
+    if plan.stopped {
+        eprintln!(
+            "stopped: the report reaches --fail-on {}; nothing written. Review the findings, \
+             then rerun with a higher --fail-on (or none) to update anyway.",
+            gate_name(gate)
+        );
+        return Ok(ExitCode::from(1));
+    }
+    report_skips(&plan.skipped);
+    if plan.changes().next().is_none() {
+        let files: Vec<String> = plan
+            .files
+            .iter()
+            .map(|f| f.path.display().to_string())
+            .collect();
+        eprintln!(
+            "up to date: {} already match {}",
+            files.join(" and "),
+            args.from.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.dry_run {
+        for file in plan.changes() {
+            eprintln!("would write {}", file.path.display());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    for path in plan.write()? {
+        eprintln!("wrote {}", path.display());
+    }
+    eprintln!(
+        "next: review the change (`git diff`), run the tests (`cargo test --workspace`), \
+         and commit the spec and the generated code together"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn gate_name(gate: cfgen::FailOn) -> &'static str {
+    match gate {
+        cfgen::FailOn::None => "none",
+        cfgen::FailOn::Docs => "docs",
+        cfgen::FailOn::Additive => "additive",
+        cfgen::FailOn::Warning => "warning",
+        cfgen::FailOn::Breaking => "breaking",
+    }
 }
