@@ -90,6 +90,7 @@ enum Command {
     ///      it, writing only the files that change, each atomically (--dry-run stops
     ///      after saying which would);
     ///   4. prints what it wrote and what to review next.
+    ///
     /// Updating from the document `spec` was sliced from changes nothing.
     ///
     /// Exit status: 0 when updated (or nothing changed, or --dry-run), 1 when the
