@@ -262,3 +262,19 @@ fn slice_writes_a_document_that_generates_the_same_code() {
     assert!(!dir.join("s.txt").exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_builder_and_the_cli_read_a_config_the_same_way() {
+    let dir = project("builder", CONFIG);
+    let out = cfgen(&["generate"], &dir);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written = cfgen::Builder::from_config(dir.join("cfgen.toml"))
+        .expect("config loads")
+        .out_dir(dir.join("built"))
+        .emit_rerun_if_changed(false)
+        .write()
+        .expect("builder writes");
+    let built = std::fs::read_to_string(written.path).unwrap();
+    assert!(built == generated(&dir, "client"), "builder and CLI differ");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
