@@ -292,3 +292,34 @@ fn updating_twice_from_the_real_document_is_a_no_op_the_second_time() {
     assert!(slice < 100_000, "{slice} bytes");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn help_documents_update_and_slice() {
+    let here = Path::new(".");
+    let help = stdout(&cfgen(&["update", "--help"], here));
+    for text in [
+        "--from",
+        "--fail-on",
+        "--dry-run",
+        "--format",
+        "1 when the\nreport reached --fail-on (nothing written)",
+        "and breaking for `update`",
+    ] {
+        assert!(help.contains(text), "update --help lacks {text:?}:\n{help}");
+    }
+    let help = stdout(&cfgen(&["slice", "--help"], here));
+    for text in [
+        "--spec",
+        "--operation",
+        "--tag",
+        "--out",
+        "`.json`, `.yaml` or `.yml`",
+    ] {
+        assert!(help.contains(text), "slice --help lacks {text:?}:\n{help}");
+    }
+    let help = stdout(&cfgen(&["--help"], here));
+    assert!(
+        help.contains("--config <PATH>") && help.contains("cfgen.toml"),
+        "{help}"
+    );
+}

@@ -76,10 +76,11 @@ enum Command {
     ///
     /// Exit status: 0 on success, 2 on bad input (nothing written).
     Slice(SliceArgs),
-    /// Update the project to a new version of the document: diff, gate, re-slice,
-    /// regenerate.
+    /// Move the spec and the generated code to a new version of the document
     ///
-    /// Reads everything else from the config (cfgen.toml): `spec`, `overlays`, the
+    /// Diff, gate, re-slice, regenerate.
+    ///
+    /// It reads everything else from the config (cfgen.toml): `spec`, `overlays`, the
     /// selection, `strip_prefixes` and `out`.
     ///   1. compares `spec` with --from for the selected operations (overlays applied to
     ///      both) and prints the report to stdout, as `cfgen diff` does;
@@ -333,7 +334,7 @@ struct ReportArgs {
     format: DiffFormat,
     /// Exit 1 when a change at or above this level is found (breaking > warning >
     /// additive > docs; none never fails) [default: `fail_on` in the config's
-    /// [diff] table]
+    /// [diff] table, else none for `diff` and breaking for `update`]
     #[arg(long, value_enum, value_name = "LEVEL")]
     fail_on: Option<FailOn>,
 }
