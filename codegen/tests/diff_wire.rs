@@ -305,3 +305,38 @@ fn request_media_types_besides_the_one_sent() {
         (Level::Warning, Affects::Wire)
     );
 }
+
+/// Specs are untrusted: an error schema whose `allOf` reaches itself twice per level
+/// would be merged 2^depth times by a naive walk; it must finish, and still compare.
+#[test]
+fn a_self_referencing_error_schema_terminates() {
+    let loops = |result: Value| {
+        move |root: &mut Value| {
+            let schemas = at(root, "/components/schemas").as_object_mut().unwrap();
+            schemas.insert(
+                "loop".into(),
+                json!({
+                    "allOf": [{"$ref": "#/components/schemas/loop"}, {"$ref": "#/components/schemas/loop"}],
+                    "properties": {"result": result, "next": {"$ref": "#/components/schemas/loop"}}
+                }),
+            );
+            let schema = at(
+                root,
+                &format!("{OP_SPEC}/responses/4XX/content/application~1json/schema"),
+            );
+            *schema = json!({"$ref": "#/components/schemas/loop"});
+        }
+    };
+    let spec = committed_spec();
+    let old = edited(&spec, loops(json!({"type": "object"})));
+    let new = edited(&spec, loops(json!({"type": "string"})));
+    let report = diff(&old, &new);
+    let messages: Vec<&str> = only(&report, "error-response-changed")
+        .iter()
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        ["`4XX` error response: `result`: type changed from `object` to `string`"]
+    );
+}

@@ -178,14 +178,20 @@ struct View {
 }
 
 impl View {
-    fn of(doc: &Document, at: &str, depth: usize) -> View {
+    fn of(doc: &Document, at: &str) -> View {
         let mut view = View::default();
-        view.merge(doc, at, depth);
+        view.merge(doc, at, &mut BTreeSet::new());
         view
     }
 
-    fn merge(&mut self, doc: &Document, at: &str, depth: usize) {
+    /// Merges the schema at `at` and its `allOf` members; `merged` holds the schemas
+    /// already merged, so that an `allOf` reaching itself (even twice per level) is
+    /// merged once instead of exponentially often.
+    fn merge(&mut self, doc: &Document, at: &str, merged: &mut BTreeSet<String>) {
         let at = locate::follow(doc, at);
+        if !merged.insert(at.clone()) {
+            return;
+        }
         let Some(node) = doc.get(&at).and_then(Value::as_object) else {
             return;
         };
@@ -236,10 +242,8 @@ impl View {
             .get("allOf")
             .and_then(Value::as_array)
             .map_or(0, Vec::len);
-        if depth < MAX_DEPTH {
-            for i in 0..members {
-                self.merge(doc, &format!("{at}/allOf/{i}"), depth + 1);
-            }
+        for i in 0..members {
+            self.merge(doc, &format!("{at}/allOf/{i}"), merged);
         }
     }
 }
@@ -259,10 +263,7 @@ impl Walk<'_> {
         if depth > MAX_DEPTH || !self.seen.insert(pair.clone()) {
             return;
         }
-        let (a, b) = (
-            View::of(self.old, &pair.0, 0),
-            View::of(self.new, &pair.1, 0),
-        );
+        let (a, b) = (View::of(self.old, &pair.0), View::of(self.new, &pair.1));
         let at = place(path);
         self.keywords(&a, &b, &at);
         self.properties(&a, &b, path, depth);
