@@ -13,7 +13,7 @@
 //! [`generate`] runs stages 1b to 4 without any I/O and is what every front end calls.
 //!
 //! Around the pipeline: [`config`] reads `cfgen.toml`, which every front end shares;
-//! [`diff`] compares what two documents generate; [`slice`] cuts the minimal
+//! [`diff`] compares what two documents generate; [`slice`](mod@slice) cuts the minimal
 //! self-contained document for a selection; [`update`] strings diff, slice and
 //! generate together for a project moving to a new document.
 //!
