@@ -192,10 +192,7 @@ fn an_accepted_update_rewrites_the_slice_and_the_client_and_says_what_to_review(
         "{err}"
     );
     let code = std::fs::read_to_string(dir.join("client/src/generated.rs")).unwrap();
-    assert!(
-        code.contains("pub size: ::std::option::Option<"),
-        "{code}"
-    );
+    assert!(code.contains("pub size: ::std::option::Option<"), "{code}");
     let spec = std::fs::read_to_string(dir.join("spec/openapi.yaml")).unwrap();
     assert!(
         !spec.contains("p_unused") && !spec.contains("list-others"),
