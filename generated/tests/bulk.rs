@@ -4,9 +4,9 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
-use cfgen_runtime::{Client, ErrorKind, ManualTimer, RetryPolicy};
+use cfgen_runtime::{Client, ErrorKind, ManualTimer, RetryPolicy, Sleep, Timer};
 use cloudflare_kv::bulk::{
     BulkDelete, BulkDeleteReport, BulkError, Dedup, Interrupt, KeyError, RunEnd, StopReason,
 };
@@ -880,4 +880,51 @@ async fn abort_drops_the_requests_in_flight_and_reports_their_keys_unconfirmed()
     // Dropped, not timed out and retried, and nothing swept.
     assert!(server.request_count() <= 2);
     assert!(timer.sleeps().is_empty(), "{:?}", timer.sleeps());
+}
+
+/// A timer that stops the run when asked to sleep: the only sleep of a run
+/// is the wait before the sweep.
+#[derive(Debug)]
+struct StopOnSleep(Interrupt);
+
+impl Timer for StopOnSleep {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn system_time(&self) -> SystemTime {
+        SystemTime::now()
+    }
+
+    fn sleep(&self, _: Duration) -> Sleep {
+        self.0.stop();
+        Box::pin(std::future::ready(()))
+    }
+}
+
+#[tokio::test]
+async fn keys_a_stop_keeps_from_the_sweep_keep_their_last_error() {
+    let server = MockServer::with_handler(faults_for("k3", 1)).await;
+    let timer = ManualTimer::new();
+    let client = client(&server, &timer, 1);
+    let interrupt = Interrupt::new();
+    let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
+        .chunk_size(10)
+        .concurrency(1)
+        .interrupt(interrupt.clone())
+        .timer(StopOnSleep(interrupt))
+        .run(keys("k", 20))
+        .await
+        .unwrap();
+    assert_accounted(&report);
+    assert_eq!(report.end, RunEnd::Stopped);
+    assert_eq!((report.deleted, report.failed.len()), (10, 10));
+    // The dropped connection may have deleted them: not "not attempted".
+    for failed in &report.failed {
+        let KeyError::Request(error) = &failed.error else {
+            panic!("{}: {:?}", failed.key, failed.error);
+        };
+        assert_eq!(error.kind(), ErrorKind::Transport);
+    }
+    assert_eq!(server.request_count(), 2);
 }

@@ -11,11 +11,10 @@
 //! arguments, the response alias name and serde, and compiles against all
 //! of them. The cost is one copy of the (small) answer per request.
 
-use std::collections::HashSet;
-
 use serde::Serialize;
 use serde_json::Value;
 
+use super::input::KeySet;
 use super::report::CountMismatch;
 use super::send::Request;
 
@@ -47,7 +46,7 @@ impl Answer {
     /// the ones it lists as unsuccessful (see the module docs of `bulk` for
     /// why only `unsuccessful_keys` decides).
     pub(super) fn judge(&self, request: Request) -> Verdict {
-        let listed: HashSet<&str> = self
+        let listed: KeySet<&str> = self
             .unsuccessful_keys
             .iter()
             .flatten()

@@ -39,6 +39,10 @@ struct Resend {
     key: String,
     /// Requests that carried it so far (since the sweep, for swept keys).
     sends: u32,
+    /// The transient error of its last request, for a swept key: if a stop
+    /// keeps it from going out again, that error is still its last word
+    /// (the server may have deleted it), not "not attempted".
+    failed: Option<Arc<Error>>,
 }
 
 /// What woke the run up.
@@ -243,7 +247,11 @@ impl<'p, B: Batches> Run<'p, B> {
                 let error = KeyError::Unsuccessful { attempts: sends };
                 self.report.fail_all(vec![key], error);
             } else {
-                self.resends.push_back(Resend { key, sends });
+                self.resends.push_back(Resend {
+                    key,
+                    sends,
+                    failed: None,
+                });
             }
         }
     }
@@ -273,8 +281,12 @@ impl<'p, B: Batches> Run<'p, B> {
         if !self.pause(self.policy.base_delay()).await {
             return false;
         }
-        for (keys, _) in std::mem::take(&mut self.transient) {
-            let resends = keys.into_iter().map(|key| Resend { key, sends: 0 });
+        for (keys, error) in std::mem::take(&mut self.transient) {
+            let resends = keys.into_iter().map(|key| Resend {
+                key,
+                sends: 0,
+                failed: Some(Arc::clone(&error)),
+            });
             self.resends.extend(resends);
         }
         true
@@ -302,8 +314,14 @@ impl<'p, B: Batches> Run<'p, B> {
             let keys = self.report.read(batch);
             self.not_attempted(keys);
         }
-        let resends: Vec<String> = self.resends.drain(..).map(|r| r.key).collect();
-        self.not_attempted(resends);
+        for resend in std::mem::take(&mut self.resends) {
+            match resend.failed {
+                Some(error) => self
+                    .report
+                    .fail_all(vec![resend.key], KeyError::Request(error)),
+                None => self.not_attempted(vec![resend.key]),
+            }
+        }
         for (keys, error) in std::mem::take(&mut self.transient) {
             self.report.fail_all(keys, KeyError::Request(error));
         }
