@@ -174,11 +174,15 @@ impl Client {
                 .admit(prepared.operation.clone(), sent)
                 .await?;
             sent += 1;
-            let error = match self.attempt(&prepared, sent, ticket).await {
+            let error = match self.attempt(&prepared, sent, &ticket).await {
                 Ok(answer) => return Ok(answer),
                 Err(error) => error,
             };
-            match self.plan_retry(error, sent) {
+            let plan = self.plan_retry(error, sent);
+            // Leaving the flight wakes waiting requests: only once the pause
+            // this answer asked for is in place.
+            drop(ticket);
+            match plan {
                 Err(error) => {
                     tracing::debug!(attempts = sent, %error, "request failed");
                     return Err(error);
@@ -258,7 +262,7 @@ impl Client {
         &self,
         prepared: &Prepared,
         number: u32,
-        ticket: Ticket,
+        ticket: &Ticket,
     ) -> Result<Answer, Error> {
         let transport = |source| {
             Error::Transport(Box::new(TransportError {
@@ -292,7 +296,6 @@ impl Client {
                 self.inner.timer.system_time(),
             ));
         }
-        drop(ticket);
         self.check_answer(prepared, number, status, &headers, body)
     }
 

@@ -461,6 +461,8 @@ impl Drop for Ticket {
             let mut state = throttle.lock();
             state.in_flight = state.in_flight.saturating_sub(1);
         }
+        // Requests waiting for the budget may go now; the others look at
+        // their deadline again and go back to sleep.
         throttle.changed.notify_waiters();
     }
 }
