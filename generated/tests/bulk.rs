@@ -755,6 +755,7 @@ async fn a_wait_longer_than_the_client_accepts_stops_the_run_cleanly() {
         else {
             panic!("{}: {:?}", failed.key, failed.error);
         };
+        assert!(error.is_wait_too_long(), "{error}");
         assert_eq!(error.kind(), ErrorKind::RateLimited);
         assert_eq!(error.retry_after(), Some(Duration::from_secs(600)));
     }
@@ -933,4 +934,75 @@ async fn keys_a_stop_keeps_from_the_sweep_keep_their_last_error() {
         assert_eq!(error.kind(), ErrorKind::Transport);
     }
     assert_eq!(server.request_count(), 2);
+}
+
+#[tokio::test]
+async fn a_wait_too_long_fails_only_the_requests_already_sent() {
+    let server = MockServer::with_handler(|_| {
+        Reply::api_error(429, 10000, "rate limited").with_header("retry-after", "600")
+    })
+    .await;
+    let timer = ManualTimer::new();
+    let client = client(&server, &timer, 5);
+    let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
+        .chunk_size(10)
+        .concurrency(3)
+        .run(keys("k", 95))
+        .await
+        .unwrap();
+    assert_accounted(&report);
+    assert_eq!(report.deleted, 0);
+    let received = keys_received(&server);
+    assert!(server.request_count() <= 3, "{}", server.request_count());
+    for failed in &report.failed {
+        let error = failed.error.request_error().expect("the request error");
+        assert!(error.is_wait_too_long(), "{error}");
+        // Keys the server saw failed; every other key was never sent.
+        let sent = received.contains_key(&failed.key);
+        assert_eq!(
+            matches!(failed.error, KeyError::Request(_)),
+            sent,
+            "{failed:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn keys_of_requests_ended_before_sending_are_reported_not_attempted() {
+    let server = MockServer::with_handler(|_| {
+        Reply::api_error(429, 10000, "rate limited").with_header("retry-after", "600")
+    })
+    .await;
+    let timer = ManualTimer::new();
+    let client = client(&server, &timer, 5);
+    let bulk = || BulkDelete::new(&client, ACCOUNT, NAMESPACE).chunk_size(10);
+    let first = bulk().run(keys("k", 5)).await.unwrap();
+    assert!(matches!(first.failed[0].error, KeyError::Request(_)));
+    // The client still has most of the ten minutes to wait, so a second run
+    // on it sends nothing.
+    let second = bulk().run(keys("k", 25)).await.unwrap();
+    assert_accounted(&second);
+    assert_eq!(server.request_count(), 1);
+    assert_eq!((second.deleted, second.failed.len()), (0, 25));
+    for failed in &second.failed {
+        assert!(
+            matches!(failed.error, KeyError::NotAttempted { .. }),
+            "{failed:?}"
+        );
+        assert!(failed.error.request_error().unwrap().is_wait_too_long());
+    }
+    // An id the endpoint refuses before sending: nothing is sent either.
+    let refused = BulkDelete::new(&client, ACCOUNT, "")
+        .run(keys("k", 3))
+        .await
+        .unwrap();
+    assert_accounted(&refused);
+    assert_eq!(server.request_count(), 1);
+    for failed in &refused.failed {
+        assert!(
+            matches!(failed.error, KeyError::NotAttempted { .. }),
+            "{failed:?}"
+        );
+        assert_eq!(failed.error.kind(), Some(ErrorKind::InvalidInput));
+    }
 }

@@ -46,9 +46,13 @@
 //!     stopped sending first: an [`Interrupt`], or a request error every
 //!     later request would meet (refused credentials, a missing namespace,
 //!     invalid ids, or a server asking to wait longer than the client's
-//!     [`RetryPolicy::max_server_wait`](cfgen_runtime::RetryPolicy::max_server_wait));
-//!     after such an error the rest of the input is still read, and reported
-//!     this way, so that one refusal does not spend a request per chunk;
+//!     [`RetryPolicy::max_server_wait`](cfgen_runtime::RetryPolicy::max_server_wait),
+//!     [`Error::WaitTooLong`](cfgen_runtime::Error::WaitTooLong)); after
+//!     such an error the rest of the input is still read, and reported this
+//!     way with that error as the reason, so that one refusal does not
+//!     spend a request per chunk (or burn every chunk as failed); the keys
+//!     of requests that error ended before they were sent are reported this
+//!     way too;
 //!   - `Unconfirmed`: it was in flight when the run was aborted;
 //! - `duplicates`: the same key was already taken earlier in the run (see
 //!   [`Dedup`]), so the occurrence was skipped, neither sent nor counted

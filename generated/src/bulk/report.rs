@@ -171,7 +171,8 @@ pub enum StopReason {
     Interrupted,
     /// A request failed with an error every later request would meet
     /// (refused credentials, a missing namespace, invalid ids, or a server
-    /// asking to wait longer than the client's retry policy accepts).
+    /// asking to wait longer than the client's retry policy accepts:
+    /// [`Error::WaitTooLong`]).
     #[error("the run stopped after a request failed: {0}")]
     Error(Arc<Error>),
 }

@@ -258,16 +258,26 @@ impl<'p, B: Batches> Run<'p, B> {
 
     /// Fails the keys of a request whose error every later request would
     /// meet (and stops the run), or keeps them for the sweep when the error
-    /// was transient and the sweep is still to come.
+    /// was transient and the sweep is still to come. Checked in that order:
+    /// a wait too long counts as retryable, but not for this run.
     fn fail_request(&mut self, request: Request, error: Error) {
         let error = Arc::new(error);
-        if stops_the_run(&error, &self.policy) {
+        if stops_the_run(&error) {
             self.fatal.get_or_insert_with(|| Arc::clone(&error));
         } else if error.is_retryable() && !self.swept {
             self.transient.push((request.keys, error));
             return;
         }
-        self.report.fail_all(request.keys, KeyError::Request(error));
+        // An error can end a request before it is sent (an invalid id, or
+        // a wait another request's answer asked for): its keys were never
+        // attempted.
+        let failure = if error.attempts() == 0 {
+            let reason = StopReason::Error(error);
+            KeyError::NotAttempted { reason }
+        } else {
+            KeyError::Request(error)
+        };
+        self.report.fail_all(request.keys, failure);
     }
 
     /// Once everything else is settled, gives the keys that failed with a
@@ -382,16 +392,15 @@ fn choose(names: &[String], resends: &VecDeque<Resend>, room: usize) -> Vec<bool
 /// Whether every later request of the run would fail the same way: refused
 /// credentials, a namespace that does not exist, ids the endpoint refuses
 /// before sending, or a server asking to wait longer than the client's
-/// retry policy accepts (its `max_server_wait`: Cloudflare blocks a user
-/// over the rate limit for minutes, for every request). Sending the
-/// remaining keys would only spend the rate limit, so the run stops sending
+/// retry policy accepts ([`Error::WaitTooLong`]: Cloudflare blocks a user
+/// over its rate limit for minutes, and the client then fails every request
+/// at once until the wait is over). Sending the remaining keys would only
+/// spend the rate limit or burn them as failures, so the run stops sending
 /// and reports them as not attempted.
-fn stops_the_run(error: &Error, policy: &RetryPolicy) -> bool {
-    match error.kind() {
-        ErrorKind::Auth | ErrorKind::NotFound | ErrorKind::Config | ErrorKind::InvalidInput => true,
-        ErrorKind::RateLimited => error
-            .retry_after()
-            .is_some_and(|wait| wait > policy.max_server_wait()),
-        _ => false,
-    }
+fn stops_the_run(error: &Error) -> bool {
+    error.is_wait_too_long()
+        || matches!(
+            error.kind(),
+            ErrorKind::Auth | ErrorKind::NotFound | ErrorKind::Config | ErrorKind::InvalidInput
+        )
 }
