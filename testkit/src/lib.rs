@@ -7,7 +7,9 @@
 //! answering (for timeout tests) or can drop the connection without
 //! answering. When nothing is scripted the server answers 500 with a body
 //! saying so, which makes a forgotten reply fail loudly. The server stops
-//! when dropped.
+//! when dropped. [`WindowLimit`] turns a handler into a server that rate
+//! limits like Cloudflare (a quota per window, then a block of a whole
+//! window, with the `Ratelimit` headers on every answer).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -23,8 +25,10 @@
 //! ```
 #![deny(missing_docs)]
 
+mod limit;
 mod reply;
 mod server;
 
+pub use limit::WindowLimit;
 pub use reply::Reply;
 pub use server::{MockServer, RecordedRequest};
