@@ -7,7 +7,9 @@
 //! finish (bad arguments, no confirmation, missing credentials, unreadable
 //! keys file).
 
+mod clock;
 mod confirm;
+mod failed_out;
 mod keys;
 mod run;
 

@@ -1,7 +1,6 @@
 //! `cfkv bulk-delete`: wires the keys file, the confirmation, the progress
 //! bar and the library's bulk delete together, then reports.
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -12,6 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::BulkDeleteArgs;
 use crate::confirm::confirm;
+use crate::failed_out::{self, Destination, KeysOut, Written};
 use crate::keys::{self, Keys, ReadError};
 
 /// How many failed keys are shown on stderr; all go to `--failed-out`.
@@ -33,10 +33,41 @@ pub fn bulk_delete(args: BulkDeleteArgs) -> Result<ExitCode> {
     })
 }
 
+/// The ids' constraints, from the API description (`maxLength: 32` for
+/// both): the generated function checks them before sending, and
+/// `ids_are_checked_as_the_generated_function_does` keeps the two in step.
+const ID_MAX_LENGTH: usize = 32;
+
+/// Checks the ids as the generated function does, so that a dry run
+/// refuses what a real run would, and a real run refuses before asking.
+fn check_ids(args: &BulkDeleteArgs) -> Result<()> {
+    let ids = [
+        ("account_id", &args.account_id, "--account-id"),
+        ("namespace_id", &args.namespace_id, "--namespace-id"),
+    ];
+    for (name, value, option) in ids {
+        cfgen_runtime::validate::path_param(name, value, Some(ID_MAX_LENGTH))
+            .with_context(|| format!("invalid {option}"))?;
+    }
+    Ok(())
+}
+
+/// Checks everything that can be checked before reading the keys: the ids
+/// and that `--failed-out` will not overwrite the keys file.
+fn check_args(args: &BulkDeleteArgs) -> Result<()> {
+    check_ids(args)?;
+    match &args.failed_out {
+        Some(failed_out) => failed_out::check_not_input(&args.keys_file, failed_out),
+        None => Ok(()),
+    }
+}
+
 async fn delete(args: &BulkDeleteArgs) -> Result<ExitCode> {
+    check_args(args)?;
     let client = client(args)?;
     let keys = keys::open(&args.keys_file, args.format).await?;
     confirm(args, keys.total)?;
+    let out = KeysOut::create(destination(args))?;
     let bar = progress_bar(keys.total)?;
     let Keys {
         stream,
@@ -56,12 +87,30 @@ async fn delete(args: &BulkDeleteArgs) -> Result<ExitCode> {
         .run_stream(stream)
         .await?;
     bar.finish_and_clear();
-    report_run(args, &report)?;
+    report_run(&report);
+    write_keys(out, report.failed.iter().map(|f| f.key.as_str()))?;
     check_read(&error)?;
     Ok(exit_code(report.is_complete()))
 }
 
+/// Where the keys not deleted go: `--failed-out`, else a file named after
+/// the input, written only when some key remains.
+fn destination(args: &BulkDeleteArgs) -> Destination {
+    match &args.failed_out {
+        Some(path) => Destination::Given(path.clone()),
+        None => Destination::Remaining {
+            keys_file: args.keys_file.clone(),
+        },
+    }
+}
+
 async fn dry_run(args: &BulkDeleteArgs) -> Result<ExitCode> {
+    check_args(args)?;
+    let out = args
+        .failed_out
+        .as_ref()
+        .map(|path| KeysOut::create(Destination::Given(path.clone())))
+        .transpose()?;
     // Nothing is sent, so no credentials are needed.
     let client = Client::builder()
         .build()
@@ -72,7 +121,10 @@ async fn dry_run(args: &BulkDeleteArgs) -> Result<ExitCode> {
         args,
     );
     let plan = bulk.plan_stream(stream).await?;
-    report_plan(args, &plan)?;
+    report_plan(&plan);
+    if let Some(out) = out {
+        write_keys(out, plan.invalid.iter().map(|f| f.key.as_str()))?;
+    }
     check_read(&error)?;
     Ok(exit_code(plan.invalid.is_empty()))
 }
@@ -109,7 +161,7 @@ fn progress_bar(total: Option<u64>) -> Result<ProgressBar> {
     Ok(bar)
 }
 
-fn report_run(args: &BulkDeleteArgs, report: &BulkDeleteReport) -> Result<()> {
+fn report_run(report: &BulkDeleteReport) {
     println!(
         "deleted {} of {} keys, {} failed",
         report.deleted,
@@ -130,10 +182,9 @@ fn report_run(args: &BulkDeleteArgs, report: &BulkDeleteReport) -> Result<()> {
         );
     }
     show_failures(&report.failed);
-    write_failed(args.failed_out.as_deref(), &report.failed)
 }
 
-fn report_plan(args: &BulkDeleteArgs, plan: &Plan) -> Result<()> {
+fn report_plan(plan: &Plan) {
     for (index, size) in plan.chunks.iter().enumerate() {
         println!("request {}: {size} keys", index + 1);
     }
@@ -145,7 +196,6 @@ fn report_plan(args: &BulkDeleteArgs, plan: &Plan) -> Result<()> {
         plan.invalid.len(),
         plan.duplicates
     );
-    write_failed(args.failed_out.as_deref(), &plan.invalid)
 }
 
 fn show_failures(failed: &[FailedKey]) {
@@ -157,20 +207,28 @@ fn show_failures(failed: &[FailedKey]) {
     }
 }
 
-fn write_failed(path: Option<&Path>, failed: &[FailedKey]) -> Result<()> {
-    let Some(path) = path else { return Ok(()) };
-    let json = keys::write_keys(path, failed.iter().map(|f| f.key.as_str()))?;
-    let format = if json {
-        " as a JSON array (a key holds a line break)"
+/// Writes `keys` and says where they went.
+fn write_keys<'k>(mut out: KeysOut, keys: impl Iterator<Item = &'k str>) -> Result<()> {
+    for key in keys {
+        out.push(key)?;
+    }
+    if let Some(written) = out.finish()? {
+        announce(&written);
+    }
+    Ok(())
+}
+
+fn announce(written: &Written) {
+    let format = if written.json {
+        " as a JSON array (a key would not read back from a line of its own)"
     } else {
         ""
     };
     eprintln!(
-        "wrote {} failed keys to `{}`{format}",
-        failed.len(),
-        path.display()
+        "wrote {} keys not deleted to `{}`{format}",
+        written.count,
+        written.path.display()
     );
-    Ok(())
 }
 
 fn check_read(error: &ReadError) -> Result<()> {
@@ -187,5 +245,54 @@ fn exit_code(complete: bool) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cloudflare_kv::namespace_delete_multiple_key_value_pairs;
+
+    fn args(account_id: &str, namespace_id: &str) -> BulkDeleteArgs {
+        use clap::Parser;
+        let cli = crate::Cli::parse_from([
+            "cfkv",
+            "bulk-delete",
+            "--account-id",
+            account_id,
+            "--namespace-id",
+            namespace_id,
+            "--keys-file",
+            "keys.txt",
+        ]);
+        let crate::Command::BulkDelete(args) = cli.command;
+        args
+    }
+
+    /// The generated function's verdict on the ids, found without sending:
+    /// with no keys it fails on the ids, or, when they pass, on the body.
+    async fn generated_verdict(account_id: &str, namespace_id: &str) -> Option<String> {
+        let client = Client::builder().api_token("unused").build().unwrap();
+        let error =
+            namespace_delete_multiple_key_value_pairs(&client, account_id, namespace_id, &[])
+                .await
+                .unwrap_err();
+        let message = error.to_string();
+        (!message.starts_with("invalid input `body`")).then_some(message)
+    }
+
+    #[tokio::test]
+    async fn ids_are_checked_as_the_generated_function_does() {
+        let good = "0123456789abcdef0123456789abcdef";
+        let ids = ["", ".", "..", "a", good, &"é".repeat(32), &"a".repeat(33)];
+        for id in ids {
+            for (account_id, namespace_id) in [(id, good), (good, id)] {
+                let ours = check_ids(&args(account_id, namespace_id))
+                    .map_err(|e| e.root_cause().to_string())
+                    .err();
+                let theirs = generated_verdict(account_id, namespace_id).await;
+                assert_eq!(ours, theirs, "{account_id:?} / {namespace_id:?}");
+            }
+        }
     }
 }

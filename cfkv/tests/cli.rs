@@ -43,16 +43,15 @@ fn deletes_all_but_stuck(request: &RecordedRequest) -> Reply {
 }
 
 /// `cfkv bulk-delete` with the ids, a hermetic environment pointing at
-/// `server` (no token when `None`), and `args`; stdin is `/dev/null` unless
-/// `stdin` is given.
-async fn cfkv(server: Option<&MockServer>, args: &[&str], stdin: Option<String>) -> Output {
+/// `server` (no token when `None`), and `args`.
+fn command(server: Option<&MockServer>, ids: [&str; 2], args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cfkv"));
     command.args([
         "bulk-delete",
         "--account-id",
-        ACCOUNT,
+        ids[0],
         "--namespace-id",
-        NAMESPACE,
+        ids[1],
     ]);
     command.args(args);
     for var in [
@@ -68,6 +67,11 @@ async fn cfkv(server: Option<&MockServer>, args: &[&str], stdin: Option<String>)
             .env("CLOUDFLARE_API_TOKEN", "cli-token")
             .env("CLOUDFLARE_BASE_URL", server.url());
     }
+    command
+}
+
+/// Runs `command` to the end; stdin is `/dev/null` unless `stdin` is given.
+async fn run(mut command: Command, stdin: Option<String>) -> Output {
     command.stdin(if stdin.is_some() {
         Stdio::piped()
     } else {
@@ -92,6 +96,11 @@ async fn cfkv(server: Option<&MockServer>, args: &[&str], stdin: Option<String>)
     })
     .await
     .expect("cfkv runner")
+}
+
+/// `cfkv bulk-delete` with the test ids; see [`command`] and [`run`].
+async fn cfkv(server: Option<&MockServer>, args: &[&str], stdin: Option<String>) -> Output {
+    run(command(server, [ACCOUNT, NAMESPACE], args), stdin).await
 }
 
 fn stdout(output: &Output) -> String {
@@ -362,4 +371,296 @@ async fn help_lists_the_options() {
     ] {
         assert!(help.contains(option), "{option} missing from:\n{help}");
     }
+}
+
+fn text(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 test path")
+}
+
+/// Every key the server received, in order.
+fn sent(server: &MockServer) -> Vec<String> {
+    server.requests().iter().flat_map(body).collect()
+}
+
+/// Answers that every key sent was deleted.
+fn deletes_all(request: &RecordedRequest) -> Reply {
+    let count = body(request).len();
+    Reply::success(json!({"successful_key_count": count, "unsuccessful_keys": []}))
+}
+
+/// Answers that no key sent was deleted.
+fn deletes_none(request: &RecordedRequest) -> Reply {
+    Reply::success(json!({"successful_key_count": 0, "unsuccessful_keys": body(request)}))
+}
+
+#[tokio::test]
+async fn failed_out_that_is_the_keys_file_is_refused_before_anything_is_sent() {
+    let dir = scratch("same");
+    // Line 3 is not UTF-8: today's reader stops there, after sending lines
+    // 1 and 2, and the failed-out file replaced the input with nothing.
+    let input = b"a\nb\n\xFFc\nd\n";
+    let keys = dir.join("same.txt");
+    std::fs::write(&keys, input).unwrap();
+    std::os::unix::fs::symlink(&keys, dir.join("link.txt")).unwrap();
+    let server = MockServer::with_handler(deletes_all).await;
+    let dotted = dir.join(".").join("same.txt");
+    for failed_out in [keys.clone(), dotted, dir.join("link.txt")] {
+        let args = [
+            "--keys-file",
+            text(&keys),
+            "--failed-out",
+            text(&failed_out),
+            "--yes",
+        ];
+        let output = cfkv(Some(&server), &args, None).await;
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains(&format!(
+                "--failed-out `{}` is the keys file `{}`",
+                failed_out.display(),
+                keys.display()
+            )),
+            "{}",
+            stderr(&output)
+        );
+        assert_eq!(server.request_count(), 0);
+        assert_eq!(std::fs::read(&keys).unwrap(), input);
+    }
+}
+
+#[tokio::test]
+async fn failed_out_is_never_left_half_written() {
+    let dir = scratch("half");
+    let keys: Vec<String> = (0..400).map(|i| format!("key-number-{i:05}")).collect();
+    let file = write(&dir, "keys.txt", &keys.join("\n"));
+    let failed_out = write(&dir, "failed.txt", "previous\n");
+    let server = MockServer::with_handler(deletes_none).await;
+    let args = [
+        "--keys-file",
+        text(&file),
+        "--failed-out",
+        text(&failed_out),
+        "--max-attempts",
+        "1",
+        "--yes",
+    ];
+    // A file size limit of 2 KiB (4 blocks of 512 bytes, or 4 KiB where
+    // blocks are 1 KiB) stops the 6.8 KB list part-way, as a full disk would.
+    let inner = command(Some(&server), [ACCOUNT, NAMESPACE], &args);
+    let mut limited = Command::new("sh");
+    limited
+        .args(["-c", "ulimit -f 4 && exec \"$0\" \"$@\""])
+        .arg(inner.get_program())
+        .args(inner.get_args());
+    for (name, value) in inner.get_envs() {
+        match value {
+            Some(value) => limited.env(name, value),
+            None => limited.env_remove(name),
+        };
+    }
+    let output = run(limited, None).await;
+    assert_ne!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(server.request_count(), 1, "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(&failed_out).unwrap(), "previous\n");
+}
+
+#[tokio::test]
+async fn failed_out_in_a_missing_folder_is_refused_before_sending() {
+    let dir = scratch("missing-dir");
+    let file = write(&dir, "keys.txt", &lines(&["a", "b"]));
+    let failed_out = dir.join("missing").join("failed.txt");
+    let server = MockServer::with_handler(deletes_all).await;
+    let args = [
+        "--keys-file",
+        text(&file),
+        "--failed-out",
+        text(&failed_out),
+        "--yes",
+    ];
+    let output = cfkv(Some(&server), &args, None).await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("cannot create a file in"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(server.request_count(), 0);
+}
+
+#[tokio::test]
+async fn a_utf8_byte_order_mark_is_not_part_of_the_first_key() {
+    let dir = scratch("bom");
+    let lines_file = write(&dir, "keys.txt", "\u{feff}a\nb\n");
+    let json_file = write(&dir, "keys.json", "\u{feff}[\"c\", {\"name\": \"d\"}]");
+    for (file, expected) in [(lines_file, ["a", "b"]), (json_file, ["c", "d"])] {
+        let server = MockServer::with_handler(deletes_all).await;
+        let output = cfkv(Some(&server), &["--keys-file", text(&file), "--yes"], None).await;
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert_eq!(stdout(&output), "deleted 2 of 2 keys, 0 failed\n");
+        assert_eq!(sent(&server), expected);
+    }
+}
+
+fn utf16(text: &str, little_endian: bool, mark: bool) -> Vec<u8> {
+    let units = mark
+        .then_some(0xFEFF)
+        .into_iter()
+        .chain(text.encode_utf16());
+    units
+        .flat_map(|unit| match little_endian {
+            true => unit.to_le_bytes(),
+            false => unit.to_be_bytes(),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn utf16_keys_files_are_refused_with_the_file_name() {
+    let dir = scratch("utf16");
+    let server = MockServer::with_handler(deletes_all).await;
+    let cases = [
+        (
+            "le.txt",
+            utf16("a\nb\n", true, true),
+            "is UTF-16 little-endian text",
+        ),
+        (
+            "be.txt",
+            utf16("a\nb\n", false, true),
+            "is UTF-16 big-endian text",
+        ),
+        (
+            "json.txt",
+            utf16("[\"a\"]", true, true),
+            "is UTF-16 little-endian",
+        ),
+        (
+            "bare.txt",
+            utf16("key-1\nkey-2\n", true, false),
+            "looks like UTF-16",
+        ),
+    ];
+    for (name, bytes, says) in cases {
+        let file = dir.join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let output = cfkv(Some(&server), &["--keys-file", text(&file), "--yes"], None).await;
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        let expected = format!("keys file `{}` {says}", file.display());
+        assert!(stderr(&output).contains(&expected), "{}", stderr(&output));
+    }
+    assert_eq!(server.request_count(), 0);
+}
+
+#[tokio::test]
+async fn whitespace_only_lines_are_skipped() {
+    let dir = scratch("blank");
+    let file = write(&dir, "keys.txt", "a\n \n\t\t\r\n\u{3000}\n b \n");
+    let server = MockServer::with_handler(deletes_all).await;
+    let output = cfkv(Some(&server), &["--keys-file", text(&file), "--yes"], None).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "deleted 2 of 2 keys, 0 failed\n");
+    assert_eq!(sent(&server), ["a", " b "]);
+}
+
+#[tokio::test]
+async fn invalid_utf8_is_reported_at_its_line() {
+    let dir = scratch("utf8");
+    let bytes = b"a\nb\n\xFFc\nd\n";
+    let file = dir.join("keys.txt");
+    std::fs::write(&file, bytes).unwrap();
+    let server = MockServer::with_handler(deletes_all).await;
+    // A file is checked whole before anything is sent.
+    let output = cfkv(Some(&server), &["--keys-file", text(&file), "--yes"], None).await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let expected = format!(
+        "keys file `{}:3`: the line is not valid UTF-8 (byte 0xff at byte 1 of the line)",
+        file.display()
+    );
+    assert!(stderr(&output).contains(&expected), "{}", stderr(&output));
+    assert_eq!(server.request_count(), 0);
+    // Stdin is read once, as it comes: the error still names the line.
+    let mut piped = command(
+        Some(&server),
+        [ACCOUNT, NAMESPACE],
+        &["--keys-file", "-", "--yes"],
+    );
+    piped.stdin(std::fs::File::open(&file).unwrap());
+    let output = tokio::task::spawn_blocking(move || piped.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("keys file <stdin>:3: the line is not valid UTF-8"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[tokio::test]
+async fn failed_out_reads_back_as_the_same_keys() {
+    let dir = scratch("read-back");
+    let awkward = [
+        "[first",
+        " padded ",
+        "line\nbreak",
+        "  ",
+        "tab\tkey",
+        "plain",
+    ];
+    let json_file = write(&dir, "keys.json", &json!(awkward).to_string());
+    let lines_file = write(&dir, "keys.txt", "[first\nsecond\n");
+    let cases: [(&Path, &[&str], &[&str]); 2] = [
+        (&json_file, &[], &awkward),
+        (&lines_file, &["--format", "lines"], &["[first", "second"]),
+    ];
+    for (file, format, keys) in cases {
+        let failed_out = dir.join("failed.txt");
+        let failing = MockServer::with_handler(deletes_none).await;
+        let args = [
+            &["--keys-file", text(file), "--failed-out", text(&failed_out)],
+            format,
+            &["--max-attempts", "1", "--yes"],
+        ]
+        .concat();
+        let output = cfkv(Some(&failing), &args, None).await;
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        assert_eq!(sent(&failing), keys);
+
+        let recovered = MockServer::with_handler(deletes_all).await;
+        let resume = ["--keys-file", text(&failed_out), "--yes"];
+        let output = cfkv(Some(&recovered), &resume, None).await;
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert_eq!(sent(&recovered), keys);
+    }
+}
+
+#[tokio::test]
+async fn ids_are_checked_before_anything_even_in_a_dry_run() {
+    let dir = scratch("ids");
+    let file = write(&dir, "keys.txt", &lines(&["a"]));
+    let server = MockServer::with_handler(deletes_all).await;
+    let long = "a".repeat(33);
+    let cases = [
+        (
+            [long.as_str(), NAMESPACE],
+            "invalid --account-id: invalid input `account_id`: must be at most 32 characters long, got 33",
+        ),
+        (
+            [ACCOUNT, ""],
+            "invalid --namespace-id: invalid input `namespace_id`: must not be empty",
+        ),
+        (
+            [ACCOUNT, ".."],
+            "invalid input `namespace_id`: must not be `..`",
+        ),
+    ];
+    for (ids, says) in cases {
+        for mode in ["--dry-run", "--yes"] {
+            let args = ["--keys-file", text(&file), mode];
+            let output = run(command(Some(&server), ids, &args), None).await;
+            assert_eq!(output.status.code(), Some(2), "{ids:?} {mode}");
+            assert!(stderr(&output).contains(says), "{}", stderr(&output));
+        }
+    }
+    assert_eq!(server.request_count(), 0);
 }
