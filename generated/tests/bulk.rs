@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cfgen_runtime::{Client, ErrorKind, ManualTimer, RetryPolicy};
-use cloudflare_kv::bulk::{BulkDelete, BulkDeleteReport, BulkError, Dedup, KeyError};
+use cloudflare_kv::bulk::{
+    BulkDelete, BulkDeleteReport, BulkError, Dedup, Interrupt, KeyError, RunEnd, StopReason,
+};
 use serde_json::json;
 use testkit::{MockServer, RecordedRequest, Reply};
 
@@ -223,7 +225,7 @@ async fn invalid_keys_are_reported_and_never_sent() {
         report
             .failed
             .iter()
-            .all(|f| f.error.kind() == ErrorKind::InvalidInput)
+            .all(|f| f.error.kind() == Some(ErrorKind::InvalidInput))
     );
     assert_eq!(body(&server.requests()[0]), ["a", "b"]);
 }
@@ -246,15 +248,20 @@ async fn auth_errors_are_not_retried_and_stop_the_run() {
         report
             .failed
             .iter()
-            .all(|f| f.error.kind() == ErrorKind::Auth)
+            .all(|f| f.error.kind() == Some(ErrorKind::Auth))
     );
     assert!(matches!(report.failed[0].error, KeyError::Request(_)));
-    assert!(matches!(report.failed[34].error, KeyError::Skipped(_)));
+    assert!(matches!(
+        report.failed[34].error,
+        KeyError::NotAttempted {
+            reason: StopReason::Error(_)
+        }
+    ));
     assert!(
         report.failed[34]
             .error
             .to_string()
-            .starts_with("not sent after an earlier request failed: ")
+            .starts_with("not sent: the run stopped after a request failed: ")
     );
     assert!(timer.sleeps().is_empty());
 }
@@ -482,4 +489,22 @@ fn the_run_future_can_be_spawned_on_a_multi_threaded_runtime() {
     let client = Client::builder().api_token("t").build().unwrap();
     let future = BulkDelete::new(&client, ACCOUNT, NAMESPACE).run(keys("k", 1));
     assert_send(&future);
+}
+
+#[tokio::test]
+async fn a_stopped_run_sends_nothing_more_and_says_it_was_interrupted() {
+    let server = MockServer::with_handler(deleted_all).await;
+    let timer = ManualTimer::new();
+    let client = client(&server, &timer, 1);
+    let interrupt = Interrupt::new();
+    interrupt.stop();
+    let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
+        .interrupt(interrupt.clone())
+        .run(keys("k", 10))
+        .await
+        .unwrap();
+    assert_eq!(server.request_count(), 0);
+    assert_eq!(report.end, RunEnd::Stopped);
+    assert!(report.interrupted() && !report.is_complete());
+    assert_accounted(&report);
 }

@@ -43,6 +43,19 @@
 //!   [`Dedup`]), so the occurrence was skipped, neither sent nor counted
 //!   twice.
 //!
+//! # Interrupting a run
+//!
+//! An [`Interrupt`] attached with [`BulkDelete::interrupt`] ends a run
+//! early, losing no key. After [`Interrupt::stop`] no new request starts and
+//! the input is not read further; the requests in flight finish and their
+//! answers count as usual. [`Interrupt::abort`] also drops the requests in
+//! flight. The run then returns its report as usual, with
+//! [`BulkDeleteReport::end`] saying how it ended, and every key it read is in
+//! it: deleted, or failed with [`KeyError::NotAttempted`] (never sent, or
+//! not sent again) or [`KeyError::Unconfirmed`] (in flight when aborted).
+//! Keys the input had not yet yielded are not read: the caller, who owns the
+//! input, accounts for them (`cfkv` writes them to its `--failed-out` file).
+//!
 //! # What a successful answer confirms
 //!
 //! A key sent in a request whose answer is 2xx with `"success": true` is
@@ -56,6 +69,7 @@
 
 mod answer;
 mod input;
+mod interrupt;
 mod report;
 mod send;
 
@@ -66,7 +80,10 @@ use cfgen_runtime::{Client, Timer, TokioTimer};
 use futures::{Stream, StreamExt};
 
 pub use input::Dedup;
-pub use report::{BulkDeleteReport, CountMismatch, FailedKey, KeyError, Plan, Progress};
+pub use interrupt::Interrupt;
+pub use report::{
+    BulkDeleteReport, CountMismatch, FailedKey, KeyError, Plan, Progress, RunEnd, StopReason,
+};
 
 /// The most keys one bulk-delete request may carry.
 ///
@@ -119,6 +136,7 @@ pub struct BulkDelete<'a> {
     dedup: Dedup,
     total: Option<u64>,
     timer: Arc<dyn Timer>,
+    interrupt: Interrupt,
     progress: Option<ProgressFn<'a>>,
 }
 
@@ -136,6 +154,7 @@ impl<'a> BulkDelete<'a> {
             dedup: Dedup::default(),
             total: None,
             timer: Arc::new(TokioTimer),
+            interrupt: Interrupt::default(),
             progress: None,
         }
     }
@@ -178,6 +197,12 @@ impl<'a> BulkDelete<'a> {
     /// [`ManualTimer`](cfgen_runtime::ManualTimer) in tests).
     pub fn timer(mut self, timer: impl Timer) -> Self {
         self.timer = Arc::new(timer);
+        self
+    }
+
+    /// Lets `interrupt` stop the run; see [`Interrupt`].
+    pub fn interrupt(mut self, interrupt: Interrupt) -> Self {
+        self.interrupt = interrupt;
         self
     }
 
@@ -248,8 +273,10 @@ impl<'a> BulkDelete<'a> {
         let total = self.total.or(total);
         let mut progress = self.progress.take();
         let target = self.target();
+        let interrupt = self.interrupt.clone();
         let mut outcomes = pin!(
             batches
+                .take_until(interrupt.stopped())
                 .map(move |batch| send::settle(target.clone(), batch))
                 .buffer_unordered(self.concurrency)
         );
@@ -259,6 +286,11 @@ impl<'a> BulkDelete<'a> {
             if let Some(progress) = progress.as_mut() {
                 progress(report.progress(total));
             }
+        }
+        if interrupt.is_aborted() {
+            report.end = RunEnd::Aborted;
+        } else if interrupt.is_stopped() {
+            report.end = RunEnd::Stopped;
         }
         report
     }
@@ -280,6 +312,7 @@ impl<'a> BulkDelete<'a> {
             namespace_id: self.namespace_id.into(),
             resends: self.resends,
             timer: Arc::clone(&self.timer),
+            interrupt: self.interrupt.clone(),
             stop: Arc::new(OnceLock::new()),
         }
     }

@@ -3,14 +3,17 @@
 //! re-send budget runs out.
 
 use std::collections::HashSet;
+use std::pin::pin;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use cfgen_runtime::{Client, Error, ErrorKind, Timer};
+use futures::future::Either;
 
 use super::answer::Answer;
 use super::input::Batch;
-use super::report::{CountMismatch, FailedKey, KeyError};
+use super::interrupt::Interrupt;
+use super::report::{CountMismatch, FailedKey, KeyError, StopReason};
 // `super::super`, not `crate`: the layer sits beside the generated functions, and
 // `tests/lib.rs` compiles it beside the functions generated from older documents.
 use super::super::namespace_delete_multiple_key_value_pairs;
@@ -26,6 +29,7 @@ pub(super) struct Target {
     pub(super) namespace_id: Arc<str>,
     pub(super) resends: u32,
     pub(super) timer: Arc<dyn Timer>,
+    pub(super) interrupt: Interrupt,
     /// Set by the first request that fails in a way every later request
     /// would too; chunks not yet sent are then skipped.
     pub(super) stop: Arc<OnceLock<Arc<Error>>>,
@@ -55,7 +59,13 @@ pub(super) async fn settle(target: Target, batch: Batch) -> Outcome {
     let mut sends = 0;
     while !pending.is_empty() {
         if let Some(cause) = target.stop.get() {
-            outcome.fail_all(pending, KeyError::Skipped(Arc::clone(cause)));
+            let reason = StopReason::Error(Arc::clone(cause));
+            outcome.fail_all(pending, KeyError::NotAttempted { reason });
+            break;
+        }
+        if target.interrupt.is_stopped() {
+            let reason = StopReason::Interrupted;
+            outcome.fail_all(pending, KeyError::NotAttempted { reason });
             break;
         }
         if sends > target.resends {
@@ -67,13 +77,22 @@ pub(super) async fn settle(target: Target, batch: Batch) -> Outcome {
         }
         sends += 1;
         outcome.requests += 1;
-        let sent = namespace_delete_multiple_key_value_pairs(
-            &target.client,
-            &target.account_id,
-            &target.namespace_id,
-            &pending,
-        )
-        .await;
+        let sent = {
+            let call = pin!(namespace_delete_multiple_key_value_pairs(
+                &target.client,
+                &target.account_id,
+                &target.namespace_id,
+                &pending,
+            ));
+            match futures::future::select(call, target.interrupt.aborted()).await {
+                Either::Left((sent, _)) => Some(sent),
+                Either::Right(_) => None,
+            }
+        };
+        let Some(sent) = sent else {
+            outcome.fail_all(pending, KeyError::Unconfirmed);
+            break;
+        };
         pending = match sent {
             Ok(response) => outcome.confirm(pending, &Answer::read(&response)),
             Err(error) => {
