@@ -102,11 +102,6 @@ impl KeysOut {
         Err(last_error.unwrap_or_else(|| anyhow::anyhow!("no folder to write keys to")))
     }
 
-    /// How many keys have been written.
-    pub fn count(&self) -> u64 {
-        self.count
-    }
-
     /// Appends a key.
     pub fn push(&mut self, key: &str) -> Result<()> {
         if !self.json && !fits_a_line(key, self.count == 0) {

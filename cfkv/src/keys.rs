@@ -40,10 +40,13 @@ pub enum Format {
     Json,
 }
 
+/// A stream of keys in file order.
+pub type KeyStream = Pin<Box<dyn Stream<Item = String> + Send>>;
+
 /// The keys, ready to stream into a bulk delete.
 pub struct Keys {
     /// The keys in file order.
-    pub stream: Pin<Box<dyn Stream<Item = String> + Send>>,
+    pub stream: KeyStream,
     /// How many keys there are, when known before reading them all.
     pub total: Option<u64>,
     /// Where a read error that ended the stream early is left.
@@ -77,9 +80,11 @@ type Reader = Box<dyn AsyncBufRead + Unpin + Send>;
 /// put in front of the text. It is never part of a key.
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// How much of the file is looked at before deciding how to read it: enough
-/// to see a byte-order mark and judge the share of NUL bytes.
-const HEAD_MIN: usize = 512;
+/// The most of the start that the share of NUL bytes is judged on.
+const NUL_SAMPLE: usize = 512;
+
+/// Enough of the start to see any byte-order mark.
+const HEAD_MIN: usize = 4;
 
 /// How far the look for the first character other than whitespace goes
 /// before the file is taken for lines.
@@ -139,8 +144,10 @@ fn describe_line(path: &Path, line: u64) -> String {
     }
 }
 
-/// Reads the start of the input: at least [`HEAD_MIN`] bytes, and on until
-/// a character other than whitespace appears, [`HEAD_MAX`] bytes or the end.
+/// Reads the start of the input: what the first reads give, at least
+/// [`HEAD_MIN`] bytes and on until a character other than whitespace
+/// appears, [`HEAD_MAX`] bytes or the end. It waits for no more than that,
+/// so a pipe that delivers keys slowly is not held up.
 async fn read_head(reader: &mut (impl AsyncBufRead + Unpin)) -> std::io::Result<Vec<u8>> {
     let mut head = Vec::new();
     loop {
@@ -177,7 +184,7 @@ fn check_encoding(head: &[u8], name: &str) -> Result<()> {
             hex(mark)
         );
     }
-    let sample = &head[..head.len().min(HEAD_MIN)];
+    let sample = &head[..head.len().min(NUL_SAMPLE)];
     let nuls = sample.iter().filter(|b| **b == 0).count();
     if nuls > 0 && nuls * 4 >= sample.len() {
         bail!(

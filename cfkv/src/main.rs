@@ -9,8 +9,10 @@
 
 mod clock;
 mod confirm;
+mod ctrl_c;
 mod failed_out;
 mod keys;
+mod report;
 mod run;
 
 use std::path::PathBuf;

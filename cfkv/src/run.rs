@@ -6,16 +6,16 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use cfgen_runtime::{Client, ClientBuilder, RateLimit, RetryPolicy};
-use cloudflare_kv::bulk::{BulkDelete, BulkDeleteReport, FailedKey, Plan};
+use cloudflare_kv::bulk::{BulkDelete, BulkDeleteReport, Interrupt};
+use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::BulkDeleteArgs;
 use crate::confirm::confirm;
-use crate::failed_out::{self, Destination, KeysOut, Written};
-use crate::keys::{self, Keys, ReadError};
-
-/// How many failed keys are shown on stderr; all go to `--failed-out`.
-const SHOWN_FAILURES: usize = 10;
+use crate::ctrl_c::{CtrlC, EXIT_INTERRUPTED};
+use crate::failed_out::{self, Destination, KeysOut};
+use crate::keys::{self, KeyStream, Keys, ReadError};
+use crate::report::{self, Rest};
 
 /// Runs the command on a single-threaded runtime: the work is network-bound
 /// and the concurrency lives in the requests in flight, not in threads.
@@ -65,32 +65,91 @@ fn check_args(args: &BulkDeleteArgs) -> Result<()> {
 async fn delete(args: &BulkDeleteArgs) -> Result<ExitCode> {
     check_args(args)?;
     let client = client(args)?;
-    let keys = keys::open(&args.keys_file, args.format).await?;
-    confirm(args, keys.total)?;
-    let out = KeysOut::create(destination(args))?;
-    let bar = progress_bar(keys.total)?;
     let Keys {
-        stream,
+        mut stream,
         total,
         error,
-    } = keys;
+    } = keys::open(&args.keys_file, args.format).await?;
+    confirm(args, total)?;
+    let bar = progress_bar(total)?;
+    let interrupt = Interrupt::new();
+    let mut ctrl_c =
+        CtrlC::install(interrupt.clone(), bar.clone()).context("cannot watch for Ctrl-C")?;
+    let mut out = KeysOut::create(destination(args))?;
+    let report = engine(&client, args, total, &bar)
+        .interrupt(interrupt)
+        .run_stream(&mut stream)
+        .await?;
+    bar.finish_and_clear();
+    let rest = keep_the_rest(&report, &mut stream, &mut out, &mut ctrl_c).await;
+    report::print_run(&report, *rest.as_ref().unwrap_or(&Rest::default()));
+    rest?;
+    if let Some(written) = out.finish()? {
+        report::print_written(&written, Some(args));
+    }
+    check_read(&error)?;
+    Ok(if report.interrupted() {
+        ExitCode::from(EXIT_INTERRUPTED)
+    } else {
+        exit_code(report.is_complete())
+    })
+}
+
+/// Writes the keys the report lists as not deleted and, after an
+/// interrupt, every key left in the input, so that the output file holds
+/// everything still to do.
+async fn keep_the_rest(
+    report: &BulkDeleteReport,
+    stream: &mut KeyStream,
+    out: &mut KeysOut,
+    ctrl_c: &mut CtrlC,
+) -> Result<Rest> {
+    for failed in &report.failed {
+        out.push(&failed.key)?;
+    }
+    if !report.interrupted() {
+        return Ok(Rest {
+            keys: 0,
+            complete: true,
+        });
+    }
+    drain(stream, out, ctrl_c).await
+}
+
+/// Writes the keys the input still holds; a press of Ctrl-C stops early.
+async fn drain(stream: &mut KeyStream, out: &mut KeysOut, ctrl_c: &mut CtrlC) -> Result<Rest> {
+    ctrl_c.draining();
+    let mut keys = 0;
+    loop {
+        tokio::select! {
+            key = stream.next() => match key {
+                Some(key) => {
+                    out.push(&key)?;
+                    keys += 1;
+                }
+                None => return Ok(Rest { keys, complete: true }),
+            },
+            () = ctrl_c.next_press() => return Ok(Rest { keys, complete: false }),
+        }
+    }
+}
+
+/// The bulk delete with the command's settings, moving `bar`.
+fn engine<'a>(
+    client: &'a Client,
+    args: &'a BulkDeleteArgs,
+    total: Option<u64>,
+    bar: &ProgressBar,
+) -> BulkDelete<'a> {
     let mut bulk = settings(
-        BulkDelete::new(&client, &args.account_id, &args.namespace_id),
+        BulkDelete::new(client, &args.account_id, &args.namespace_id),
         args,
     );
     if let Some(total) = total {
         bulk = bulk.expected_total(total);
     }
     let progress = bar.clone();
-    let report = bulk
-        .on_progress(move |p| progress.set_position(p.done))
-        .run_stream(stream)
-        .await?;
-    bar.finish_and_clear();
-    report_run(&report);
-    write_keys(out, report.failed.iter().map(|f| f.key.as_str()))?;
-    check_read(&error)?;
-    Ok(exit_code(report.is_complete()))
+    bulk.on_progress(move |p| progress.set_position(p.done))
 }
 
 /// Where the keys not deleted go: `--failed-out`, else a file named after
@@ -106,11 +165,6 @@ fn destination(args: &BulkDeleteArgs) -> Destination {
 
 async fn dry_run(args: &BulkDeleteArgs) -> Result<ExitCode> {
     check_args(args)?;
-    let out = args
-        .failed_out
-        .as_ref()
-        .map(|path| KeysOut::create(Destination::Given(path.clone())))
-        .transpose()?;
     // Nothing is sent, so no credentials are needed.
     let client = Client::builder()
         .build()
@@ -121,8 +175,9 @@ async fn dry_run(args: &BulkDeleteArgs) -> Result<ExitCode> {
         args,
     );
     let plan = bulk.plan_stream(stream).await?;
-    report_plan(&plan);
-    if let Some(out) = out {
+    report::print_plan(&plan);
+    if let Some(path) = &args.failed_out {
+        let out = KeysOut::create(Destination::Given(path.clone()))?;
         write_keys(out, plan.invalid.iter().map(|f| f.key.as_str()))?;
     }
     check_read(&error)?;
@@ -152,59 +207,13 @@ fn settings<'a>(bulk: BulkDelete<'a>, args: &BulkDeleteArgs) -> BulkDelete<'a> {
 /// A bar on stderr; indicatif draws nothing when stderr is not a terminal.
 fn progress_bar(total: Option<u64>) -> Result<ProgressBar> {
     let template = match total {
-        Some(_) => "{bar:40} {pos}/{len} keys, {per_sec}, eta {eta}",
-        None => "{spinner} {pos} keys, {per_sec}",
+        Some(_) => "{bar:40} {pos}/{len} keys, {per_sec}, eta {eta} {msg}",
+        None => "{spinner} {pos} keys, {per_sec} {msg}",
     };
     let style = ProgressStyle::with_template(template).context("invalid progress bar template")?;
     let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
     bar.set_style(style);
     Ok(bar)
-}
-
-fn report_run(report: &BulkDeleteReport) {
-    println!(
-        "deleted {} of {} keys, {} failed",
-        report.deleted,
-        report.distinct(),
-        report.failed.len()
-    );
-    if report.duplicates > 0 {
-        eprintln!("{} repeated keys were skipped", report.duplicates);
-    }
-    for mismatch in &report.count_mismatches {
-        eprintln!(
-            "warning: an answer for {} keys listed {} as unsuccessful ({} of them not sent) \
-             but reported successful_key_count {:?}",
-            mismatch.sent,
-            mismatch.unsuccessful + mismatch.unknown_unsuccessful,
-            mismatch.unknown_unsuccessful,
-            mismatch.successful_key_count
-        );
-    }
-    show_failures(&report.failed);
-}
-
-fn report_plan(plan: &Plan) {
-    for (index, size) in plan.chunks.iter().enumerate() {
-        println!("request {}: {size} keys", index + 1);
-    }
-    show_failures(&plan.invalid);
-    println!(
-        "dry run: would send {} keys in {} requests; {} invalid, {} repeated keys skipped",
-        plan.to_send(),
-        plan.chunks.len(),
-        plan.invalid.len(),
-        plan.duplicates
-    );
-}
-
-fn show_failures(failed: &[FailedKey]) {
-    for failure in failed.iter().take(SHOWN_FAILURES) {
-        eprintln!("failed: {:?}: {}", failure.key, failure.error);
-    }
-    if failed.len() > SHOWN_FAILURES {
-        eprintln!("... and {} more failed keys", failed.len() - SHOWN_FAILURES);
-    }
 }
 
 /// Writes `keys` and says where they went.
@@ -213,22 +222,9 @@ fn write_keys<'k>(mut out: KeysOut, keys: impl Iterator<Item = &'k str>) -> Resu
         out.push(key)?;
     }
     if let Some(written) = out.finish()? {
-        announce(&written);
+        report::print_written(&written, None);
     }
     Ok(())
-}
-
-fn announce(written: &Written) {
-    let format = if written.json {
-        " as a JSON array (a key would not read back from a line of its own)"
-    } else {
-        ""
-    };
-    eprintln!(
-        "wrote {} keys not deleted to `{}`{format}",
-        written.count,
-        written.path.display()
-    );
 }
 
 fn check_read(error: &ReadError) -> Result<()> {

@@ -1,12 +1,16 @@
 //! CLI tests: run the `cfkv` binary against the testkit mock server and
 //! check exit codes, the summary line, `--failed-out` and `--dry-run`.
 
-use std::io::Write;
+use std::collections::BTreeSet;
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde_json::json;
-use testkit::{MockServer, RecordedRequest, Reply};
+use testkit::{Gate, MockServer, RecordedRequest, Reply};
+use tokio::sync::mpsc;
 
 const ACCOUNT: &str = "0123456789abcdef0123456789abcdef";
 const NAMESPACE: &str = "fedcba9876543210fedcba9876543210";
@@ -284,7 +288,16 @@ async fn auth_errors_fail_every_key_after_one_request() {
     ];
     let output = cfkv(Some(&server), &args, None).await;
     assert_eq!(output.status.code(), Some(1));
-    assert_eq!(stdout(&output), "deleted 0 of 5 keys, 5 failed\n");
+    // The first request fails; the keys of the others are never sent.
+    assert_eq!(
+        stdout(&output),
+        "deleted 0 of 5 keys, 2 failed, 3 not sent\n"
+    );
+    assert!(
+        stderr(&output).contains("stopped sending after a request failed: workers-kv-"),
+        "{}",
+        stderr(&output)
+    );
     assert!(
         stderr(&output).contains("[10000] Authentication error"),
         "{}",
@@ -663,4 +676,308 @@ async fn ids_are_checked_before_anything_even_in_a_dry_run() {
         }
     }
     assert_eq!(server.request_count(), 0);
+}
+
+/// A Workers KV namespace in memory, for tests that check what is left in
+/// it rather than what was sent.
+#[derive(Clone, Default)]
+struct Namespace(Arc<Mutex<BTreeSet<String>>>);
+
+impl Namespace {
+    fn holding(keys: &[String]) -> Self {
+        Namespace(Arc::new(Mutex::new(keys.iter().cloned().collect())))
+    }
+
+    fn keys(&self) -> Vec<String> {
+        self.0.lock().unwrap().iter().cloned().collect()
+    }
+
+    /// A server for this namespace. Keys are deleted as soon as a request
+    /// arrives, as on the real service; the answer waits behind `gate`.
+    async fn server(&self, gate: &Gate) -> MockServer {
+        let (namespace, gate) = (self.clone(), gate.clone());
+        MockServer::with_handler(move |request| {
+            let keys = body(request);
+            let mut held = namespace.0.lock().unwrap();
+            keys.iter().for_each(|key| {
+                held.remove(key);
+            });
+            deletes_all(request).held_by(&gate)
+        })
+        .await
+    }
+}
+
+/// An open gate: answers go out at once.
+fn open_gate() -> Gate {
+    let gate = Gate::new();
+    gate.open();
+    gate
+}
+
+/// Gives up on a wait that would otherwise hang the test run; a guard, not
+/// a measurement.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Waits until `done` holds, checking every few milliseconds.
+async fn until(what: &str, done: impl Fn() -> bool) {
+    let wait = async {
+        while !done() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(PATIENCE, wait)
+        .await
+        .unwrap_or_else(|_| panic!("gave up waiting until {what}"));
+}
+
+/// A `cfkv` still running, its stderr read line by line as it comes.
+struct Running {
+    child: Child,
+    lines: mpsc::UnboundedReceiver<String>,
+    stderr: String,
+}
+
+impl Running {
+    fn start(mut command: Command, stdin: Stdio) -> Self {
+        let mut child = command
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run cfkv");
+        let (send, lines) = mpsc::unbounded_channel();
+        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                let _ = send.send(line);
+            }
+        });
+        Running {
+            child,
+            lines,
+            stderr: String::new(),
+        }
+    }
+
+    /// Reads stderr until a line contains `part`.
+    async fn wait_for(&mut self, part: &str) {
+        let wait = async {
+            while let Some(line) = self.lines.recv().await {
+                self.stderr += &line;
+                self.stderr.push('\n');
+                if line.contains(part) {
+                    return;
+                }
+            }
+            panic!("cfkv ended without printing {part:?}:\n{}", self.stderr);
+        };
+        tokio::time::timeout(PATIENCE, wait)
+            .await
+            .unwrap_or_else(|_| panic!("gave up waiting for {part:?}"));
+    }
+
+    /// Sends SIGINT, as Ctrl-C in a terminal does.
+    fn press_ctrl_c(&self) {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+    }
+
+    /// Waits for the end; returns the exit code, stdout and all of stderr.
+    async fn finish(mut self) -> (Option<i32>, String, String) {
+        let child = self.child;
+        let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+            .await
+            .unwrap();
+        while let Some(line) = self.lines.recv().await {
+            self.stderr += &line;
+            self.stderr.push('\n');
+        }
+        (output.status.code(), stdout(&output), self.stderr)
+    }
+}
+
+/// The keys of a file `cfkv` wrote, read back through `cfkv` itself: a dry
+/// run with `--failed-out` writes the valid keys nowhere, so this reads the
+/// file directly, as lines or as a JSON array.
+fn keys_in(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    if text.trim_start().starts_with('[') {
+        serde_json::from_str(&text).unwrap()
+    } else {
+        text.lines().map(str::to_owned).collect()
+    }
+}
+
+fn numbered(prefix: &str, count: usize) -> Vec<String> {
+    (0..count).map(|i| format!("{prefix}-{i:03}")).collect()
+}
+
+#[tokio::test]
+async fn ctrl_c_lets_requests_in_flight_finish_and_keeps_every_other_key() {
+    let dir = scratch("ctrl-c-stop");
+    let keys = numbered("stop", 50);
+    let file = write(&dir, "keys.txt", &keys.join("\n"));
+    let failed_out = dir.join("failed.txt");
+    let namespace = Namespace::holding(&keys);
+    let gate = Gate::new();
+    let server = namespace.server(&gate).await;
+    let args = [
+        "--keys-file",
+        text(&file),
+        "--failed-out",
+        text(&failed_out),
+        "--chunk-size",
+        "5",
+        "--concurrency",
+        "2",
+        "--yes",
+    ];
+    let command = command(Some(&server), [ACCOUNT, NAMESPACE], &args);
+    let mut cfkv = Running::start(command, Stdio::null());
+    until("two requests are in flight", || server.request_count() == 2).await;
+    cfkv.press_ctrl_c();
+    cfkv.wait_for("interrupted: no new request will be sent")
+        .await;
+    gate.open();
+    let (code, stdout, stderr) = cfkv.finish().await;
+    assert_eq!(code, Some(130), "{stderr}");
+    assert_eq!(
+        stdout,
+        "deleted 10 of 50 keys, 0 failed, 40 not sent\n\
+         interrupted by Ctrl-C: 40 keys were not deleted\n"
+    );
+    assert_eq!(server.request_count(), 2, "a request started after Ctrl-C");
+    let mut left = keys_in(&failed_out);
+    left.sort();
+    assert_eq!(left, namespace.keys(), "{stderr}");
+    assert!(stderr.contains(&format!(
+        "wrote 40 keys not deleted to `{}`",
+        failed_out.display()
+    )));
+
+    let again = namespace.server(&open_gate()).await;
+    let resume = ["--keys-file", text(&failed_out), "--yes"];
+    let output = cfkv_at(&again, &resume).await;
+    assert_eq!(output.status.code(), Some(0), "{}", self::stderr(&output));
+    assert!(namespace.keys().is_empty());
+}
+
+async fn cfkv_at(server: &MockServer, args: &[&str]) -> Output {
+    cfkv(Some(server), args, None).await
+}
+
+#[tokio::test]
+async fn a_second_ctrl_c_aborts_requests_in_flight_and_keeps_their_keys() {
+    let dir = scratch("ctrl-c-abort");
+    let keys = numbered("abort", 20);
+    let file = write(&dir, "keys.txt", &keys.join("\n"));
+    let namespace = Namespace::holding(&keys);
+    // Never opened: only an abort ends these requests.
+    let server = namespace.server(&Gate::new()).await;
+    let args = [
+        "--keys-file",
+        text(&file),
+        "--chunk-size",
+        "5",
+        "--concurrency",
+        "2",
+        "--yes",
+    ];
+    let command = command(Some(&server), [ACCOUNT, NAMESPACE], &args);
+    let mut cfkv = Running::start(command, Stdio::null());
+    until("two requests are in flight", || server.request_count() == 2).await;
+    cfkv.press_ctrl_c();
+    cfkv.wait_for("press Ctrl-C again to stop waiting").await;
+    cfkv.press_ctrl_c();
+    let (code, stdout, stderr) = cfkv.finish().await;
+    assert_eq!(code, Some(130), "{stderr}");
+    assert_eq!(
+        stdout,
+        "deleted 0 of 20 keys, 0 failed, 10 not sent, 10 not confirmed\n\
+         interrupted by Ctrl-C: 20 keys were not deleted\n"
+    );
+    // Without --failed-out, the keys go to a new file beside the input, and
+    // the command to finish the job is printed.
+    let remaining = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| text(path).contains("keys.txt.remaining-"))
+        .unwrap_or_else(|| panic!("no remaining-keys file:\n{stderr}"));
+    let mut left = keys_in(&remaining);
+    left.sort();
+    assert_eq!(left, keys);
+    assert!(
+        stderr.contains(&format!(
+            "wrote 20 keys not deleted to `{}`",
+            remaining.display()
+        )),
+        "{stderr}"
+    );
+    let rerun = format!(
+        "to delete them, run: cfkv bulk-delete --account-id {ACCOUNT} --namespace-id {NAMESPACE} \
+         --keys-file {}",
+        text(&remaining)
+    );
+    assert!(stderr.contains(&rerun), "{stderr}");
+
+    let again = namespace.server(&open_gate()).await;
+    let resume = ["--keys-file", text(&remaining), "--yes"];
+    let output = cfkv_at(&again, &resume).await;
+    assert_eq!(output.status.code(), Some(0), "{}", self::stderr(&output));
+    assert!(namespace.keys().is_empty());
+}
+
+#[tokio::test]
+async fn ctrl_c_keeps_keys_read_but_not_yet_sent_and_the_rest_of_stdin() {
+    let dir = scratch("ctrl-c-stdin");
+    let keys = numbered("stdin", 13);
+    let namespace = Namespace::holding(&keys);
+    let gate = Gate::new();
+    let server = namespace.server(&gate).await;
+    let failed_out = dir.join("failed.txt");
+    let args = [
+        "--keys-file",
+        "-",
+        "--failed-out",
+        text(&failed_out),
+        "--chunk-size",
+        "10",
+        "--concurrency",
+        "2",
+        "--yes",
+    ];
+    let command = command(Some(&server), [ACCOUNT, NAMESPACE], &args);
+    let mut cfkv = Running::start(command, Stdio::piped());
+    let mut stdin = cfkv.child.stdin.take().unwrap();
+    // Twelve keys, then the pipe stays open: the first ten go out in a
+    // request, and keys 11 and 12 wait in the next chunk for more input.
+    // The engine fills that chunk before it starts the first request, so
+    // they are taken by the time the server sees the request.
+    stdin.write_all(lines_of(&keys[..12]).as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    until("a request is in flight", || server.request_count() == 1).await;
+    cfkv.press_ctrl_c();
+    cfkv.wait_for("interrupted: no new request will be sent")
+        .await;
+    // Keys that arrive after Ctrl-C are kept too.
+    stdin.write_all(lines_of(&keys[12..]).as_bytes()).unwrap();
+    drop(stdin);
+    gate.open();
+    let (code, stdout, stderr) = cfkv.finish().await;
+    assert_eq!(code, Some(130), "{stderr}");
+    assert_eq!(server.request_count(), 1);
+    assert_eq!(
+        stdout.lines().next(),
+        Some("deleted 10 of 13 keys, 0 failed, 3 not sent")
+    );
+    assert_eq!(keys_in(&failed_out), keys[10..], "{stdout}{stderr}");
+    assert_eq!(namespace.keys(), keys[10..]);
+}
+
+fn lines_of(keys: &[String]) -> String {
+    keys.iter().map(|k| format!("{k}\n")).collect()
 }

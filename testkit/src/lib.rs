@@ -4,10 +4,10 @@
 //! it receives (method, path with query, headers, body) and answers from a
 //! script: queued [`Reply`]s first, in order, then an optional handler
 //! closure. A reply can be any status, headers and body, can wait before
-//! answering (for timeout tests) or can drop the connection without
-//! answering. When nothing is scripted the server answers 500 with a body
-//! saying so, which makes a forgotten reply fail loudly. The server stops
-//! when dropped.
+//! answering (for timeout tests), can be held until the test opens a
+//! [`Gate`], or can drop the connection without answering. When nothing is
+//! scripted the server answers 500 with a body saying so, which makes a
+//! forgotten reply fail loudly. The server stops when dropped.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -23,8 +23,10 @@
 //! ```
 #![deny(missing_docs)]
 
+mod gate;
 mod reply;
 mod server;
 
+pub use gate::Gate;
 pub use reply::Reply;
 pub use server::{MockServer, RecordedRequest};
