@@ -5,7 +5,6 @@ use std::sync::Arc;
 use cfgen_runtime::{Error, ErrorKind};
 
 use super::input::Batch;
-use super::send::Outcome;
 
 /// The result of a bulk delete; see the [module docs](super) for the rules.
 ///
@@ -40,10 +39,12 @@ pub enum RunEnd {
     #[default]
     InputEnded,
     /// [`Interrupt::stop`](super::Interrupt::stop) ended the run: the
-    /// requests in flight finished, and the input was not read further.
+    /// requests in flight finished, and the input was not read further (it
+    /// may have been read to its end already).
     Stopped,
     /// [`Interrupt::abort`](super::Interrupt::abort) ended the run: the
-    /// requests in flight were dropped, and the input was not read further.
+    /// requests in flight were dropped, and the input was not read further
+    /// (it may have been read to its end already).
     Aborted,
 }
 
@@ -67,18 +68,25 @@ impl BulkDeleteReport {
         self.end != RunEnd::InputEnded
     }
 
-    pub(super) fn absorb(&mut self, outcome: Outcome) {
-        self.requested += outcome.read;
-        self.deleted += outcome.deleted;
-        self.duplicates += outcome.duplicates;
-        self.requests += outcome.requests;
-        self.failed.extend(outcome.failed);
-        self.count_mismatches.extend(outcome.mismatches);
+    /// Counts the input keys of a batch read from the input, settles its
+    /// invalid keys and repeats, and returns the keys to send.
+    pub(super) fn read(&mut self, batch: Batch) -> Vec<String> {
+        self.requested += batch.read;
+        self.duplicates += batch.duplicates;
+        self.failed.extend(batch.invalid);
+        batch.keys
+    }
+
+    pub(super) fn fail_all(&mut self, keys: Vec<String>, error: KeyError) {
+        self.failed.extend(
+            keys.into_iter()
+                .map(|key| FailedKey::new(key, error.clone())),
+        );
     }
 
     pub(super) fn progress(&self, total: Option<u64>) -> Progress {
         Progress {
-            done: self.requested,
+            done: self.deleted + self.failed.len() as u64 + self.duplicates,
             total,
             deleted: self.deleted,
             failed: self.failed.len() as u64,
