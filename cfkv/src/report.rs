@@ -4,10 +4,12 @@
 
 use std::path::Path;
 
+use cfgen_runtime::{Error, ErrorKind};
 use cloudflare_kv::bulk::{BulkDeleteReport, FailedKey, KeyError, Plan, StopReason};
 
 use crate::BulkDeleteArgs;
 use crate::failed_out::Written;
+use crate::pause;
 
 /// How many failed keys are shown on stderr; all go to the output file.
 const SHOWN_FAILURES: usize = 10;
@@ -111,7 +113,7 @@ pub fn print_run(report: &BulkDeleteReport, rest: Rest) {
         _ => None,
     });
     if let Some(error) = stop {
-        eprintln!("stopped sending after a request failed: {error}");
+        print_stop(error);
     }
     show_failures(report.failed.iter().filter(|f| is_failure(&f.error)));
     if !rest.complete && report.interrupted() {
@@ -120,6 +122,18 @@ pub fn print_run(report: &BulkDeleteReport, rest: Rest) {
              are in no output file",
             report.requested + rest.keys
         );
+    }
+}
+
+/// Says why the run stopped sending before its input was done.
+fn print_stop(error: &Error) {
+    match error.retry_after() {
+        Some(wait) if error.kind() == ErrorKind::RateLimited => eprintln!(
+            "stopped sending: Cloudflare asked to wait {}, longer than cfkv waits; \
+             the keys not sent can be deleted once the wait is over",
+            pause::wait_text(wait)
+        ),
+        _ => eprintln!("stopped sending after a request failed: {error}"),
     }
 }
 

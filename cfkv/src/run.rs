@@ -2,10 +2,9 @@
 //! bar and the library's bulk delete together, then reports.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
-use cfgen_runtime::{Client, ClientBuilder, RateLimit, RetryPolicy};
+use cfgen_runtime::{Client, ClientBuilder, RetryPolicy};
 use cloudflare_kv::bulk::{BulkDelete, BulkDeleteReport, Interrupt};
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -15,6 +14,7 @@ use crate::confirm::confirm;
 use crate::ctrl_c::{CtrlC, EXIT_INTERRUPTED};
 use crate::failed_out::{self, Destination, KeysOut};
 use crate::keys::{self, KeyStream, Keys, ReadError};
+use crate::pause::{self, Countdown};
 use crate::report::{self, Rest};
 
 /// Runs the command on a single-threaded runtime: the work is network-bound
@@ -64,17 +64,20 @@ fn check_args(args: &BulkDeleteArgs) -> Result<()> {
 
 async fn delete(args: &BulkDeleteArgs) -> Result<ExitCode> {
     check_args(args)?;
-    let client = client(args)?;
+    // Drawn only once the run starts; the client reports pauses above it.
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    let client = client(args, &bar)?;
     let Keys {
         mut stream,
         total,
         error,
     } = keys::open(&args.keys_file, args.format).await?;
     confirm(args, total)?;
-    let bar = progress_bar(total)?;
+    style_bar(&bar, total)?;
     let interrupt = Interrupt::new();
     let mut ctrl_c =
         CtrlC::install(interrupt.clone(), bar.clone()).context("cannot watch for Ctrl-C")?;
+    let _countdown = Countdown::start(client.clone(), bar.clone());
     let mut out = KeysOut::create(destination(args))?;
     let report = engine(&client, args, total, &bar)
         .interrupt(interrupt)
@@ -184,7 +187,9 @@ async fn dry_run(args: &BulkDeleteArgs) -> Result<ExitCode> {
     Ok(exit_code(plan.invalid.is_empty()))
 }
 
-fn client(args: &BulkDeleteArgs) -> Result<Client> {
+/// The client: credentials from the environment, `--rate-limit` (the
+/// default is Cloudflare's own limit), and pauses reported above `bar`.
+fn client(args: &BulkDeleteArgs, bar: &ProgressBar) -> Result<Client> {
     let mut builder = ClientBuilder::from_env()
         .context("cannot read Cloudflare credentials from the environment")?;
     if let Some(base_url) = &args.base_url {
@@ -192,8 +197,8 @@ fn client(args: &BulkDeleteArgs) -> Result<Client> {
     }
     builder
         .retry_policy(RetryPolicy::default().with_max_attempts(args.max_attempts))
-        // Cloudflare's global limit: 1,200 requests per 5 minutes per user.
-        .rate_limit(RateLimit::per_window(1200, Duration::from_secs(300)))
+        .rate_limit(args.rate_limit.clone())
+        .on_pause(pause::observer(bar.clone(), &args.rate_limit))
         .build()
         .context("cannot configure the Cloudflare client")
 }
@@ -204,16 +209,19 @@ fn settings<'a>(bulk: BulkDelete<'a>, args: &BulkDeleteArgs) -> BulkDelete<'a> {
         .resends(args.max_attempts - 1)
 }
 
-/// A bar on stderr; indicatif draws nothing when stderr is not a terminal.
-fn progress_bar(total: Option<u64>) -> Result<ProgressBar> {
+/// Styles the bar on stderr for `total` keys; indicatif draws nothing when
+/// stderr is not a terminal. The message says why the run waits, if it does.
+fn style_bar(bar: &ProgressBar, total: Option<u64>) -> Result<()> {
     let template = match total {
         Some(_) => "{bar:40} {pos}/{len} keys, {per_sec}, eta {eta} {msg}",
         None => "{spinner} {pos} keys, {per_sec} {msg}",
     };
     let style = ProgressStyle::with_template(template).context("invalid progress bar template")?;
-    let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
     bar.set_style(style);
-    Ok(bar)
+    if let Some(total) = total {
+        bar.set_length(total);
+    }
+    Ok(())
 }
 
 /// Writes `keys` and says where they went.

@@ -381,6 +381,11 @@ async fn help_lists_the_options() {
         "--dry-run",
         "--yes",
         "--failed-out",
+        "--rate-limit <REQUESTS/WINDOW>",
+        "[default: 1200/300s]",
+        "Ctrl-C",
+        "130",
+        "remaining-",
     ] {
         assert!(help.contains(option), "{option} missing from:\n{help}");
     }
@@ -980,4 +985,127 @@ async fn ctrl_c_keeps_keys_read_but_not_yet_sent_and_the_rest_of_stdin() {
 
 fn lines_of(keys: &[String]) -> String {
     keys.iter().map(|k| format!("{k}\n")).collect()
+}
+
+/// A Cloudflare rate-limit answer asking for a wait of `seconds`.
+fn rate_limited(seconds: u32) -> Reply {
+    Reply::api_error(
+        429,
+        971,
+        "Please wait and consider throttling your request speed",
+    )
+    .with_header("retry-after", &seconds.to_string())
+}
+
+#[tokio::test]
+async fn a_rate_limit_pause_is_announced_once_and_the_run_goes_on() {
+    let dir = scratch("pause");
+    let keys = numbered("pause", 4);
+    let file = write(&dir, "keys.txt", &keys.join("\n"));
+    let gate = Gate::new();
+    let server = MockServer::with_handler(deletes_all).await;
+    // Both requests in flight are told to wait: one pause for the client.
+    server.push(rate_limited(2).held_by(&gate));
+    server.push(rate_limited(2).held_by(&gate));
+    let args = [
+        "--keys-file",
+        text(&file),
+        "--chunk-size",
+        "2",
+        "--concurrency",
+        "2",
+        "--yes",
+    ];
+    let mut cfkv = Running::start(
+        command(Some(&server), [ACCOUNT, NAMESPACE], &args),
+        Stdio::null(),
+    );
+    until("two requests are in flight", || server.request_count() == 2).await;
+    gate.open();
+    cfkv.wait_for("rate limited by Cloudflare: waiting 2s (until ")
+        .await;
+    let (code, stdout, stderr) = cfkv.finish().await;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout, "deleted 4 of 4 keys, 0 failed\n");
+    assert_eq!(
+        stderr.matches("rate limited by Cloudflare").count(),
+        1,
+        "{stderr}"
+    );
+    assert_eq!(server.request_count(), 4);
+}
+
+#[tokio::test]
+async fn a_wait_longer_than_cfkv_accepts_ends_the_run_and_keeps_the_keys() {
+    let dir = scratch("too-long");
+    let keys = numbered("long", 6);
+    let file = write(&dir, "keys.txt", &keys.join("\n"));
+    let failed_out = dir.join("failed.txt");
+    let server = MockServer::with_handler(deletes_all).await;
+    server.push(rate_limited(3600));
+    let args = [
+        "--keys-file",
+        text(&file),
+        "--failed-out",
+        text(&failed_out),
+        "--chunk-size",
+        "2",
+        "--concurrency",
+        "1",
+        "--yes",
+    ];
+    let output = cfkv(Some(&server), &args, None).await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "deleted 0 of 6 keys, 2 failed, 4 not sent\n"
+    );
+    let stderr = stderr(&output);
+    for says in [
+        "rate limited by Cloudflare for 1h 0m 0s (until ",
+        "stopped sending: Cloudflare asked to wait 1h 0m 0s (until ",
+        "wrote 6 keys not deleted to",
+    ] {
+        assert!(stderr.contains(says), "{says:?} missing from:\n{stderr}");
+    }
+    // One request: the keys not sent are not burned one chunk at a time.
+    assert_eq!(server.request_count(), 1);
+    assert_eq!(keys_in(&failed_out), keys);
+}
+
+#[tokio::test]
+async fn rate_limit_option_paces_the_run_and_refuses_nonsense() {
+    let dir = scratch("rate-limit");
+    let file = write(&dir, "keys.txt", &lines(&["a", "b"]));
+    let server = MockServer::with_handler(deletes_all).await;
+    let args = ["--keys-file", text(&file), "--rate-limit", "600", "--yes"];
+    let output = cfkv(Some(&server), &args, None).await;
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("invalid rate limit `600`"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(server.request_count(), 0);
+
+    // One request per 2 s: the second request waits, and says so.
+    let args = [
+        "--keys-file",
+        text(&file),
+        "--rate-limit",
+        "1/2s",
+        "--chunk-size",
+        "1",
+        "--concurrency",
+        "1",
+        "--yes",
+    ];
+    let output = cfkv(Some(&server), &args, None).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("pacing to --rate-limit 1/2s: waiting "),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(server.request_count(), 2);
 }
