@@ -222,8 +222,8 @@ async fn read_json(mut reader: Reader, name: &str) -> Result<Keys> {
     // line and column.
     let items: Vec<Value> = serde_json::from_slice(&bytes).with_context(|| {
         format!(
-            "keys file {name} starts with `[` but is not a JSON array \
-             (pass --format lines if it holds one key per line)"
+            "keys file {name} is not a JSON array (a file whose first character other than \
+             whitespace is `[` is read as JSON; pass --format lines if it holds one key per line)"
         )
     })?;
     let keys = items

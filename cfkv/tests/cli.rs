@@ -1109,3 +1109,21 @@ async fn rate_limit_option_paces_the_run_and_refuses_nonsense() {
     );
     assert_eq!(server.request_count(), 2);
 }
+
+#[tokio::test]
+async fn a_keys_file_that_starts_like_json_but_is_not_is_refused() {
+    let dir = scratch("not-json");
+    let file = write(&dir, "keys.txt", "[abc\nxyz\n");
+    let server = MockServer::with_handler(deletes_all).await;
+    let output = cfkv(Some(&server), &["--keys-file", text(&file), "--yes"], None).await;
+    assert_eq!(output.status.code(), Some(2));
+    let expected = format!("keys file `{}` is not a JSON array", file.display());
+    for says in [&expected, "pass --format lines", "at line 1 column 2"] {
+        assert!(stderr(&output).contains(says), "{}", stderr(&output));
+    }
+    assert_eq!(server.request_count(), 0);
+    let lines = ["--keys-file", text(&file), "--format", "lines", "--yes"];
+    let output = cfkv(Some(&server), &lines, None).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(sent(&server), ["[abc", "xyz"]);
+}
