@@ -16,13 +16,21 @@ const SHOWN_FAILURES: usize = 10;
 
 /// What became of the input keys that were read after an interrupted run
 /// stopped reading: written to the output file, not sent.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Rest {
     /// Keys read and written.
     pub keys: u64,
     /// Whether the input was read to its end (a press of Ctrl-C while
     /// reading a slow pipe stops early).
     pub complete: bool,
+}
+
+impl Rest {
+    /// Nothing left to read: the run read its whole input.
+    pub const NONE: Rest = Rest {
+        keys: 0,
+        complete: true,
+    };
 }
 
 /// The counts of the summary line. Every key read once is in exactly one of

@@ -85,7 +85,7 @@ async fn delete(args: &BulkDeleteArgs) -> Result<ExitCode> {
         .await?;
     bar.finish_and_clear();
     let rest = keep_the_rest(&report, &mut stream, &mut out, &mut ctrl_c).await;
-    report::print_run(&report, *rest.as_ref().unwrap_or(&Rest::default()));
+    report::print_run(&report, *rest.as_ref().unwrap_or(&Rest::NONE));
     rest?;
     if let Some(written) = out.finish()? {
         report::print_written(&written, Some(args));
@@ -111,10 +111,7 @@ async fn keep_the_rest(
         out.push(&failed.key)?;
     }
     if !report.interrupted() {
-        return Ok(Rest {
-            keys: 0,
-            complete: true,
-        });
+        return Ok(Rest::NONE);
     }
     drain(stream, out, ctrl_c).await
 }
