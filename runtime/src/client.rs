@@ -213,23 +213,20 @@ impl Client {
             _ => None,
         };
         let Some((requested, status)) = requested else {
-            let backoff = policy.backoff(sent);
-            return match last {
-                true => Err(error),
-                false => Ok(Some(log_retry(sent, backoff, error))),
-            };
+            if last {
+                return Err(error);
+            }
+            return Ok(Some(log_retry(sent, policy.backoff(sent), error)));
         };
         let Some(wait) = policy.server_wait(requested, sent) else {
             return Err(self.wait_too_long(error, requested, status, sent));
         };
         self.inner.throttle.pause(wait, status);
-        match last {
-            true => Err(error),
-            false => {
-                log_retry(sent, wait, error);
-                Ok(None)
-            }
+        if last {
+            return Err(error);
         }
+        log_retry(sent, wait, error);
+        Ok(None)
     }
 
     /// Starts refusing requests and turns `error` into the
