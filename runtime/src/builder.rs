@@ -1,5 +1,7 @@
 //! Configuration: [`ClientBuilder`], from code or from the environment.
 
+use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,8 +34,13 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// assert_eq!(client.base_url(), "https://api.cloudflare.com/client/v4");
 /// # Ok::<(), cfgen_runtime::Error>(())
 /// ```
-#[derive(Debug, Clone)]
-pub struct ClientBuilder {
+///
+/// `C` is the client type [`build`](ClientBuilder::build) returns: this
+/// crate's [`Client`], or a generated client that wraps it (any type that is
+/// `From<Client>`), whose `builder()` starts from
+/// [`for_client`](ClientBuilder::for_client).
+pub struct ClientBuilder<C = Client> {
+    client: PhantomData<fn() -> C>,
     base_url: String,
     credentials: Option<Credentials>,
     retry_policy: RetryPolicy,
@@ -50,6 +57,7 @@ impl ClientBuilder {
     /// [`DEFAULT_REQUEST_TIMEOUT`], no client-side rate limit.
     pub fn new() -> Self {
         ClientBuilder {
+            client: PhantomData,
             base_url: DEFAULT_BASE_URL.to_owned(),
             credentials: None,
             retry_policy: RetryPolicy::default(),
@@ -83,6 +91,14 @@ impl ClientBuilder {
             builder = builder.base_url(base_url);
         }
         Ok(builder)
+    }
+}
+
+impl<C> ClientBuilder<C> {
+    /// The same configuration, building a `D` instead: how a generated
+    /// client's `builder()` starts.
+    pub fn for_client<D>(self) -> ClientBuilder<D> {
+        self.clone_as()
     }
 
     /// Sets the base URL; request paths are appended to its path, so
@@ -144,7 +160,10 @@ impl ClientBuilder {
     }
 
     /// Checks the configuration and builds the client.
-    pub fn build(self) -> Result<Client, Error> {
+    pub fn build(self) -> Result<C, Error>
+    where
+        C: From<Client>,
+    {
         let base_url = parse_base_url(&self.base_url).map_err(Error::config)?;
         self.retry_policy.check()?;
         check_timeout("connect timeout", self.connect_timeout)?;
@@ -164,7 +183,7 @@ impl ClientBuilder {
             .user_agent(self.user_agent)
             .build()
             .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Client::from_inner(Inner {
+        Ok(C::from(Client::from_inner(Inner {
             http,
             base_url,
             credentials: self.credentials,
@@ -174,7 +193,45 @@ impl ClientBuilder {
             request_timeout: self.request_timeout,
             rate_limit: self.rate_limit,
             timer: self.timer,
-        }))
+        })))
+    }
+}
+
+impl<C> Clone for ClientBuilder<C> {
+    fn clone(&self) -> Self {
+        self.clone_as()
+    }
+}
+
+impl<C> ClientBuilder<C> {
+    fn clone_as<D>(&self) -> ClientBuilder<D> {
+        ClientBuilder {
+            client: PhantomData,
+            base_url: self.base_url.clone(),
+            credentials: self.credentials.clone(),
+            retry_policy: self.retry_policy.clone(),
+            connect_timeout: self.connect_timeout,
+            request_timeout: self.request_timeout,
+            rate_limit: self.rate_limit.clone(),
+            timer: Arc::clone(&self.timer),
+            user_agent: self.user_agent.clone(),
+        }
+    }
+}
+
+/// Shows the configuration; credentials are redacted by their own `Debug`.
+impl<C> fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("credentials", &self.credentials)
+            .field("retry_policy", &self.retry_policy)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("rate_limit", &self.rate_limit)
+            .field("timer", &self.timer)
+            .field("user_agent", &self.user_agent)
+            .finish()
     }
 }
 

@@ -53,7 +53,7 @@ pub(crate) struct Inner {
 
 /// What the caller will do with a successful body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Expect {
+pub(crate) enum Expect {
     /// JSON: a 2xx envelope with `"success": false` is an error.
     Json,
     /// Raw bytes: the body is opaque data, never read as an envelope.
@@ -76,10 +76,11 @@ type AttemptFuture =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<Answer, Error>> + Send>>;
 
 /// A successful answer.
-struct Answer {
-    status: StatusCode,
-    body: Bytes,
-    attempts: u32,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) attempts: u32,
 }
 
 impl Client {
@@ -144,7 +145,7 @@ impl Client {
 
     /// Checks and encodes the request, then sends it inside its span. The
     /// request is taken by value so the future borrows nothing but `self`.
-    async fn execute(&self, request: Request, expect: Expect) -> Result<Answer, Error> {
+    pub(crate) async fn execute(&self, request: Request, expect: Expect) -> Result<Answer, Error> {
         let span = tracing::info_span!(
             "cloudflare_request",
             operation = %request.operation(),
@@ -251,6 +252,7 @@ impl Client {
         }
         Ok(Answer {
             status,
+            headers: headers.clone(),
             body,
             attempts: number,
         })

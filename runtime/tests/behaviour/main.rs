@@ -10,4 +10,5 @@ mod errors;
 mod rate_limit;
 mod redaction;
 mod requests;
+mod responses;
 mod retries;
