@@ -21,8 +21,7 @@ impl Resolver<'_> {
     pub(super) fn operation(
         &mut self,
         located: &Located,
-        fn_name: String,
-        response_alias: String,
+        names: naming::OperationNames,
     ) -> Result<ir::Operation> {
         let at = located.pointer.as_str();
         let mut raw = self.target(at, at)?.clone();
@@ -30,17 +29,22 @@ impl Resolver<'_> {
         let op: openapiv3::Operation = self.typed(raw, at)?;
         let path = parse_template(&located.path).map_err(|m| self.invalid(at, m))?;
         let mut scope = Scope::new();
-        scope.claim("client".into());
-        scope.claim("body".into());
+        // Taken by the request builder: its `client` field, the body and its methods.
+        for taken in ["client", "inner", "request", "body", "send", "send_with_response"] {
+            scope.claim(taken.into());
+        }
         let params = self.params(located, &op, &path, &mut scope)?;
         let body = match &op.request_body {
-            Some(body) => Some(self.body(body, &response_alias, &format!("{at}/requestBody"))?),
+            Some(body) => Some(self.body(body, &names.types.body, &format!("{at}/requestBody"))?),
             None => None,
         };
-        let response = self.response(&op, &response_alias, &format!("{at}/responses"))?;
+        let response = self.response(&op, &names.types.response, &format!("{at}/responses"))?;
+        let optional = params.iter().any(|p| !p.required);
         Ok(ir::Operation {
             id: located.id.clone(),
-            fn_name,
+            fn_name: names.method,
+            with_response_name: names.with_response,
+            builder: optional.then_some(names.builder),
             pointer: located.pointer.clone(),
             method: located.method,
             path,
@@ -49,11 +53,10 @@ impl Resolver<'_> {
             deprecated: op
                 .deprecated
                 .then(|| self.deprecation_note(&op, &located.id)),
-            tags: op.tags.clone(),
             params,
             body,
             response,
-            response_alias,
+            names: names.types,
         })
     }
 
@@ -189,7 +192,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn body(&mut self, body: &ReferenceOr<RequestBody>, alias: &str, at: &str) -> Result<ir::Body> {
+    fn body(&mut self, body: &ReferenceOr<RequestBody>, hint: &str, at: &str) -> Result<ir::Body> {
         let (body, at) = match body {
             ReferenceOr::Item(b) => (b.clone(), at.to_string()),
             ReferenceOr::Reference { reference } => (
@@ -197,7 +200,6 @@ impl Resolver<'_> {
                 reference.clone(),
             ),
         };
-        let hint = format!("{}Body", alias.trim_end_matches("Response"));
         let (content_type, media) = pick_media(&body.content)
             .ok_or_else(|| self.invalid(&at, "request body has no content".into()))?;
         let media_at = format!(
@@ -206,7 +208,7 @@ impl Resolver<'_> {
         );
         let (ty, checks) = match (is_json(&content_type), &media.schema) {
             (true, Some(schema)) => (
-                self.type_of(schema, &hint, &media_at)?,
+                self.type_of(schema, hint, &media_at)?,
                 self.checks(schema, &media_at)?,
             ),
             (true, None) => (TypeRef::Any, Checks::default()),
@@ -225,7 +227,7 @@ impl Resolver<'_> {
     fn response(
         &mut self,
         op: &openapiv3::Operation,
-        alias: &str,
+        hint: &str,
         at: &str,
     ) -> Result<ir::Response> {
         let responses = &op.responses;
@@ -265,10 +267,14 @@ impl Resolver<'_> {
                     "{response_at}/content/{}/schema",
                     escape_pointer_token(&content_type)
                 );
-                ResponseBody::Json(match &media.schema {
-                    Some(schema) => self.response_type(schema, alias, &schema_at)?,
+                let ty = match &media.schema {
+                    Some(schema) => self.type_of(schema, hint, &schema_at)?,
                     None => TypeRef::Any,
-                })
+                };
+                match self.envelope_result(&ty) {
+                    Some(result) => ResponseBody::Envelope(result),
+                    None => ResponseBody::Json(ty),
+                }
             }
         };
         Ok(ir::Response {
@@ -278,23 +284,26 @@ impl Resolver<'_> {
         })
     }
 
-    /// An inline response object takes the operation's alias name itself, so the
-    /// caller-facing name does not depend on how the document nests it.
-    fn response_type(
-        &mut self,
-        schema: &ReferenceOr<Schema>,
-        alias: &str,
-        at: &str,
-    ) -> Result<TypeRef> {
-        if let ReferenceOr::Item(_) = schema {
-            self.names.remove(alias);
-            let ty = self.type_of(schema, alias, at)?;
-            if ty != TypeRef::Named(alias.to_string()) {
-                self.names.claim(alias.to_string());
-            }
-            return Ok(ty);
+    /// `Some(result type)` when `ty` is Cloudflare's envelope: an object with `success`
+    /// and `errors`. The `result` is `Nullable` unless it is required and not nullable;
+    /// `Some(None)` is an envelope that declares no `result`.
+    fn envelope_result(&self, ty: &TypeRef) -> Option<Option<TypeRef>> {
+        let TypeRef::Named(name) = ty else {
+            return None;
+        };
+        let TypeKind::Struct(fields) = &self.api.types.get(name)?.kind else {
+            return None;
+        };
+        let has = |wire: &str| fields.iter().any(|f| f.wire_name == wire);
+        if !(has("success") && has("errors")) {
+            return None;
         }
-        self.type_of(schema, alias, at)
+        Some(fields.iter().find(|f| f.wire_name == "result").map(|f| {
+            match (&f.ty, f.required) {
+                (TypeRef::Nullable(_), _) | (_, true) => f.ty.clone(),
+                (ty, false) => TypeRef::Nullable(Box::new(ty.clone())),
+            }
+        }))
     }
 }
 
@@ -326,9 +335,15 @@ impl Resolver<'_> {
                 .strip_suffix("-deprecated")
                 .filter(|twin| self.has_operation(twin))
             {
-                Some(twin) => {
-                    format!("deprecated in the OpenAPI document; use operation `{twin}` instead")
-                }
+                Some(twin) => match self.methods.get(twin) {
+                    Some(method) => format!(
+                        "deprecated in the OpenAPI document; use `Client::{}` instead",
+                        method.trim_start_matches("r#")
+                    ),
+                    None => format!(
+                        "deprecated in the OpenAPI document; use operation `{twin}` instead (not generated in this client)"
+                    ),
+                },
                 None => "deprecated in the OpenAPI document".to_string(),
             },
         }
@@ -405,10 +420,7 @@ fn spread_object(
         .map(|field| {
             let (wire_name, rust_stem) = match spread {
                 Spread::Form => (field.wire_name.clone(), field.wire_name.clone()),
-                Spread::Deep => (
-                    format!("{name}[{}]", field.wire_name),
-                    format!("{name}_{}", field.wire_name),
-                ),
+                Spread::Deep => naming::deep_object_param(name, &field.wire_name),
             };
             let ty = strip_nullable(field.ty);
             Param {
