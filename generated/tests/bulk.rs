@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cfgen_runtime::{Client, ErrorKind, ManualTimer, RetryPolicy};
+use cfgen_runtime::{ErrorKind, ManualTimer, RetryPolicy};
+use cloudflare_kv::Client;
 use cloudflare_kv::bulk::{BulkDelete, BulkDeleteReport, BulkError, Dedup, KeyError};
 use serde_json::json;
 use testkit::{MockServer, RecordedRequest, Reply};
@@ -329,7 +330,7 @@ async fn old_answer_shapes_confirm_the_chunk_and_count_disagreements_are_kept() 
         ),
         (2, 0, 1)
     );
-    assert_eq!(mismatch.successful_key_count, Some(5.0));
+    assert_eq!(mismatch.successful_key_count, Some(5));
 }
 
 #[tokio::test]

@@ -28,7 +28,7 @@ pub const CONCURRENCY: usize = 4;
 pub struct Fixture {
     pub runtime: tokio::runtime::Runtime,
     pub base: String,
-    pub client: cfgen_runtime::Client,
+    pub client: cloudflare_kv::Client,
     pub http: reqwest::Client,
 }
 
@@ -43,7 +43,7 @@ impl Fixture {
             .expect("tokio runtime");
         let addr = runtime.block_on(start_server());
         let base = format!("http://{addr}");
-        let client = cfgen_runtime::Client::builder()
+        let client = cloudflare_kv::Client::builder()
             .api_token("bench-token")
             .base_url(base.clone())
             .build()

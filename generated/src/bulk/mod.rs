@@ -1,6 +1,6 @@
 //! Bulk delete of any number of keys: chunking, bounded concurrency, re-sends
 //! of `unsuccessful_keys` and an exact report, on top of the generated
-//! [`namespace_delete_multiple_key_value_pairs`](super::namespace_delete_multiple_key_value_pairs).
+//! [`Client::namespace_delete_multiple_key_value_pairs`].
 //!
 //! The stages, one module each: `input` validates, de-duplicates and cuts
 //! the keys into chunks; `send` deletes one chunk, re-sending the keys the
@@ -62,7 +62,13 @@ mod send;
 use std::pin::pin;
 use std::sync::{Arc, OnceLock};
 
-use cfgen_runtime::{Client, Timer, TokioTimer};
+use cfgen_runtime::{Timer, TokioTimer};
+
+// `super::super`, not `crate`: `tests/lib.rs` compiles this layer beside the clients
+// generated from older documents too.
+use super::Client;
+
+pub(crate) use answer::KeyOutcome;
 use futures::{Stream, StreamExt};
 
 pub use input::Dedup;

@@ -6,14 +6,12 @@ use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use cfgen_runtime::{Client, Error, ErrorKind, Timer};
+use cfgen_runtime::{Error, ErrorKind, Timer};
 
+use super::Client;
 use super::answer::Answer;
 use super::input::Batch;
 use super::report::{CountMismatch, FailedKey, KeyError};
-// `super::super`, not `crate`: the layer sits beside the generated functions, and
-// `tests/lib.rs` compiles it beside the functions generated from older documents.
-use super::super::namespace_delete_multiple_key_value_pairs;
 
 /// Where chunks go, shared by every chunk of a run. Owned (cheap clones of
 /// `Arc`s) rather than borrowed, so that each chunk's future is free of
@@ -67,15 +65,16 @@ pub(super) async fn settle(target: Target, batch: Batch) -> Outcome {
         }
         sends += 1;
         outcome.requests += 1;
-        let sent = namespace_delete_multiple_key_value_pairs(
-            &target.client,
-            &target.account_id,
-            &target.namespace_id,
-            &pending,
-        )
-        .await;
+        let sent = target
+            .client
+            .namespace_delete_multiple_key_value_pairs(
+                &target.account_id,
+                &target.namespace_id,
+                &pending,
+            )
+            .await;
         pending = match sent {
-            Ok(response) => outcome.confirm(pending, &Answer::read(&response)),
+            Ok(result) => outcome.confirm(pending, &Answer::read(result.as_ref())),
             Err(error) => {
                 let error = Arc::new(error);
                 if stops_the_run(&error) {
@@ -95,7 +94,7 @@ impl Target {
     /// left unsuccessful are usually a passing state of the store, so
     /// hammering at once would mostly fail again.
     fn resend_delay(&self, round: u32) -> Duration {
-        let policy = self.client.retry_policy();
+        let policy = self.client.as_runtime().retry_policy();
         let factor = 1u32 << (round - 1).min(16);
         policy
             .base_delay()
@@ -126,7 +125,7 @@ impl Outcome {
         let unknown_unsuccessful = listed.len() - left.len();
         let count_disagrees = answer
             .successful_key_count
-            .is_some_and(|count| count != confirmed as f64);
+            .is_some_and(|count| count != confirmed as u64);
         if count_disagrees || unknown_unsuccessful > 0 {
             self.mismatches.push(CountMismatch {
                 sent: sent_count,
