@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use cfgen_runtime::{Client, ClientBuilder, RateLimit, RetryPolicy};
+use cfgen_runtime::{ClientBuilder, RateLimit, RetryPolicy};
+use cloudflare_kv::Client;
 use cloudflare_kv::bulk::{BulkDelete, BulkDeleteReport, FailedKey, Plan};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -87,6 +88,7 @@ fn client(args: &BulkDeleteArgs) -> Result<Client> {
         .retry_policy(RetryPolicy::default().with_max_attempts(args.max_attempts))
         // Cloudflare's global limit: 1,200 requests per 5 minutes per user.
         .rate_limit(RateLimit::per_window(1200, Duration::from_secs(300)))
+        .for_client()
         .build()
         .context("cannot configure the Cloudflare client")
 }
