@@ -6,18 +6,21 @@
 //! became `api-response-single-e7nXo5md` and back). A type that is the request body,
 //! the `result` or the plain response of exactly one operation is therefore named after
 //! that operation (`{Operation}Body`, `{Operation}Result`, `{Operation}Response`), so
-//! such renames do not reach the user's code. A type several operations share keeps its
-//! schema name: no one operation can lend it a name.
+//! such renames do not reach the user's code. A type used anywhere else too (by another
+//! operation, as a parameter, or inside another type) keeps its schema name: no one
+//! operation can lend it a name.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ir::{
     Api, ResponseBody, Role, SignaturePart, TypeKind, TypeRef, Variant,
 };
 use crate::naming::{self, Scope};
 
-/// Renames every type that fills exactly one place in one operation's signature.
+/// Renames every type that fills exactly one place in one operation's signature and is
+/// used nowhere else.
 pub(super) fn name_after_operations(api: &mut Api) {
+    let nested = nested_uses(api);
     let mut uses: BTreeMap<String, Vec<(String, Role)>> = BTreeMap::new();
     for op in api.operations.values() {
         let mut slot = |ty: &TypeRef, part: SignaturePart, name: &str| {
@@ -45,7 +48,8 @@ pub(super) fn name_after_operations(api: &mut Api) {
     let renames: BTreeMap<String, (String, Role)> = uses
         .into_iter()
         .filter_map(|(current, mut places)| {
-            (places.len() == 1).then(|| (current, places.remove(0)))
+            let alone = places.len() == 1 && !nested.contains(&current);
+            alone.then(|| (current, places.remove(0)))
         })
         .filter(|(current, (name, _))| current == name || !api.types.contains_key(name))
         .collect();
@@ -61,6 +65,41 @@ pub(super) fn name_after_operations(api: &mut Api) {
         .map(|(current, (name, _))| (current.as_str(), name.as_str()))
         .collect();
     rename_refs(api, &map);
+}
+
+/// The names used inside other types or as parameters.
+fn nested_uses(api: &Api) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut add = |ty: &TypeRef| collect(ty, &mut seen);
+    for def in api.types.values() {
+        match &def.kind {
+            TypeKind::Struct(fields) => fields.iter().for_each(|f| add(&f.ty)),
+            TypeKind::Untagged(members) => members.iter().for_each(&mut add),
+            TypeKind::Enum(_) => {}
+        }
+    }
+    for op in api.operations.values() {
+        op.params.iter().for_each(|p| add(&p.ty));
+        // A signature slot that is not the type itself (a list of it, say) is a use too.
+        let slots = op.body.iter().map(|b| &b.ty).chain(match &op.response.body {
+            ResponseBody::Envelope(Some(ty)) | ResponseBody::Json(ty) => Some(ty),
+            _ => None,
+        });
+        slots.filter(|ty| named(ty).is_none()).for_each(&mut add);
+    }
+    seen
+}
+
+fn collect(ty: &TypeRef, seen: &mut BTreeSet<String>) {
+    match ty {
+        TypeRef::Named(name) => {
+            seen.insert(name.clone());
+        }
+        TypeRef::Map(inner) | TypeRef::Array(inner) | TypeRef::Nullable(inner) => {
+            collect(inner, seen)
+        }
+        _ => {}
+    }
 }
 
 /// The name a signature type refers to, looking through `null`.
