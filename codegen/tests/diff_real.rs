@@ -146,3 +146,45 @@ fn default_selection_does_not_report_the_twin() {
     assert!(report.findings.iter().all(|f| f.operation == BULK_DELETE));
     assert_eq!(report.worst(), Some(Level::Breaking));
 }
+
+/// Cloudflare renames shared schemas without changing them: in 2023 the bulk-delete
+/// response `api-response-single` became `api-response-single-e7nXo5md`, then
+/// `api-response-single-aMDCDDRZ`, then went back. Such a rename must move no name a
+/// caller uses: the types in the operation's signature are named after the operation.
+#[test]
+fn an_upstream_schema_rename_changes_no_generated_name() {
+    let Some(old) = shared(OLD) else { return };
+    let renamed = rename_schema(&old, "api-response-single", "api-response-single-e7nXo5md");
+    let settings = Settings {
+        operations: vec![BULK_DELETE.to_string()],
+        strip_prefixes: cfgen::WORKERS_KV_PREFIXES
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        ..Settings::default()
+    };
+    let before = cfgen::generate(&old, &settings).unwrap().code;
+    let after = cfgen::generate(&renamed, &settings).unwrap().code;
+    assert!(
+        before.contains("::std::option::Option<NamespaceDeleteMultipleKeyValuePairsResult>"),
+        "{before}"
+    );
+    // Not only the signature: nothing generated names the renamed schema.
+    assert_eq!(before, after);
+    let report = cfgen::diff::diff(&old, &renamed, &settings).unwrap();
+    assert_eq!(report.findings.len(), 0, "{}", report.to_text());
+}
+
+/// `doc` with the component schema `from` renamed to `to`, every `$ref` included.
+fn rename_schema(doc: &Document, from: &str, to: &str) -> Document {
+    let mut root = doc.root.clone();
+    let schemas = root["components"]["schemas"].as_object_mut().unwrap();
+    let schema = schemas.remove(from).expect("the schema exists");
+    schemas.insert(to.to_string(), schema);
+    let text = root.to_string().replace(
+        &format!("\"#/components/schemas/{from}\""),
+        &format!("\"#/components/schemas/{to}\""),
+    );
+    assert!(!text.contains(&format!("\"#/components/schemas/{from}\"")));
+    Document::from_text(&doc.file, &text).unwrap()
+}
