@@ -454,7 +454,7 @@ fn wire_text(ty: &TypeRef, location: ParamLocation, exploded: bool, api: &ir::Ap
 fn is_scalar(ty: &TypeRef) -> bool {
     matches!(
         ty,
-        TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean
+        TypeRef::String | TypeRef::Integer | TypeRef::Unsigned | TypeRef::Number | TypeRef::Boolean
     )
 }
 
