@@ -7,6 +7,8 @@
 //! it was asked for by id or `strict` is set); whatever it had added is rolled back.
 
 mod operation;
+#[cfg(test)]
+mod quirk_tests;
 mod quirks;
 mod schema;
 pub(crate) mod shape;

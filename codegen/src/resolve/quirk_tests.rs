@@ -1,9 +1,9 @@
-//! Each quirk of the real Cloudflare documents (see `../shared/cloudflare-spec/README.md`)
+//! Resolve tests: each quirk of the real Cloudflare documents (see `../shared/cloudflare-spec/README.md`)
 //! on a tiny inline spec, checked on the IR or the generated code.
 
-use cfgen::ir::{Api, ParamLocation, ResponseBody, TypeKind, TypeRef};
-use cfgen::load::Document;
-use cfgen::{Error, Settings};
+use crate::ir::{Api, ParamLocation, ResponseBody, TypeKind, TypeRef};
+use crate::load::Document;
+use crate::{Error, Settings};
 use serde_json::{Value, json};
 
 /// A document with one operation `op` (`POST /things/{id}`) built from `operation`,
@@ -26,8 +26,8 @@ fn returning(schema: Value) -> Value {
 }
 
 fn resolve(doc: &Document, settings: &Settings) -> Api {
-    let selected = cfgen::select::select(doc, settings).expect("selection succeeds");
-    cfgen::resolve::resolve(doc, &selected, settings)
+    let selected = crate::select::select(doc, settings).expect("selection succeeds");
+    crate::resolve::resolve(doc, &selected, settings)
         .expect("resolve succeeds")
         .api
 }
@@ -66,7 +66,7 @@ fn named(name: &str) -> TypeRef {
 }
 
 fn code(doc: &Document) -> String {
-    cfgen::generate(
+    crate::generate(
         doc,
         &Settings {
             all: true,
@@ -496,7 +496,7 @@ fn a_broken_operation_is_skipped_with_its_reason_unless_strict() {
         },
     });
     let doc = Document::from_text("t.json", &doc.to_string()).unwrap();
-    let generated = cfgen::generate(
+    let generated = crate::generate(
         &doc,
         &Settings {
             all: true,
@@ -510,7 +510,7 @@ fn a_broken_operation_is_skipped_with_its_reason_unless_strict() {
         generated.skipped[0].to_string(),
         "bad: t.json: #/paths/~1bad/get/parameters/0: unsupported: cookie parameters"
     );
-    let strict = cfgen::generate(
+    let strict = crate::generate(
         &doc,
         &Settings {
             all: true,
@@ -520,8 +520,8 @@ fn a_broken_operation_is_skipped_with_its_reason_unless_strict() {
     );
     assert!(matches!(strict, Err(Error::Skipped(ref s)) if s.len() == 1));
     // The good operation alone generates even though the document holds a broken one.
-    assert!(cfgen::generate(&doc, &Settings::operations(["good"])).is_ok());
-    let by_id = cfgen::generate(&doc, &Settings::operations(["bad"])).unwrap_err();
+    assert!(crate::generate(&doc, &Settings::operations(["good"])).is_ok());
+    let by_id = crate::generate(&doc, &Settings::operations(["bad"])).unwrap_err();
     assert!(by_id.to_string().contains("cookie parameters"), "{by_id}");
 }
 
