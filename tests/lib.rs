@@ -20,11 +20,11 @@ pub mod snapshots {
     pub mod kitchen_sink;
 
     /// Bulk delete from Cloudflare's 2023-01-03 document (`DELETE …/bulk`).
-    #[path = "../../codegen/tests/snapshots/bulk-delete-2023-01-03.rs"]
+    #[path = "bulk-delete-2023-01-03.rs"]
     pub mod bulk_delete_2023_01_03;
 
     /// Bulk delete and its deprecated twin from the 2024-08-07 document.
-    #[path = "../../codegen/tests/snapshots/bulk-delete-2024-08-07.rs"]
+    #[path = "bulk-delete-2024-08-07.rs"]
     pub mod bulk_delete_2024_08_07;
 }
 

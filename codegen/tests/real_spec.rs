@@ -1,7 +1,7 @@
 //! Real-spec tests: the two published Cloudflare documents in `../shared/cloudflare-spec/`.
 //!
 //! Each test prints `skipped: …` and returns when that folder is absent. The bulk-delete
-//! outputs are snapshots under `tests/snapshots/`; run with `BLESS=1` to rewrite them.
+//! outputs are snapshots under the workspace's `tests/snapshots/`; run with `BLESS=1` to rewrite them.
 
 mod common;
 
