@@ -38,7 +38,10 @@ async fn optional_parameters_are_builder_setters_and_only_set_ones_are_sent() {
     );
     assert_eq!(request.header("x-trace"), Some("trace-1"));
     // `status` is sent and received: it keeps a value the document does not list.
-    assert_eq!(records[0].status, Some(RecordStatus::Unknown("moved".into())));
+    assert_eq!(
+        records[0].status,
+        Some(RecordStatus::Unknown("moved".into()))
+    );
     assert_eq!(records[0].status.as_ref().unwrap().as_str(), "moved");
 }
 

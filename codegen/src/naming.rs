@@ -144,7 +144,10 @@ pub fn member_hint(owner: &str, index: usize) -> String {
 
 /// The wire name and Rust stem of a property of a `deepObject` query parameter.
 pub fn deep_object_param(param: &str, property: &str) -> (String, String) {
-    (format!("{param}[{property}]"), format!("{param}_{property}"))
+    (
+        format!("{param}[{property}]"),
+        format!("{param}_{property}"),
+    )
 }
 
 /// The variant name of an untagged union member, from what the member is.

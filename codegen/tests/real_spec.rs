@@ -130,10 +130,7 @@ fn bulk_delete_2024_posts_and_marks_the_twin_deprecated() {
         &code,
         "namespace_delete_multiple_key_value_pairs_deprecated",
     );
-    assert_eq!(
-        arg_names(&post),
-        ["account_id", "namespace_id", "body"]
-    );
+    assert_eq!(arg_names(&post), ["account_id", "namespace_id", "body"]);
     assert!(!post.attrs.iter().any(|a| a.path().is_ident("deprecated")));
     let note = old
         .attrs
@@ -280,8 +277,16 @@ fn workers_kv_docs_invent_nothing() {
         ..Settings::default()
     };
     let code = cfgen::generate(doc, &settings).unwrap().code;
-    assert!(code.contains("pub fn namespace_list_a_namespace_s_keys<'a>("), "a request builder");
-    let filler = ["property.", "The inline schema at", "the request body", "` schema."];
+    assert!(
+        code.contains("pub fn namespace_list_a_namespace_s_keys<'a>("),
+        "a request builder"
+    );
+    let filler = [
+        "property.",
+        "The inline schema at",
+        "the request body",
+        "` schema.",
+    ];
     for line in code.lines().filter(|l| l.trim_start().starts_with("///")) {
         assert!(
             !filler.iter().any(|f| line.contains(f)),

@@ -65,7 +65,8 @@ async fn sends_email_and_global_key_headers() {
         &server,
         Credentials::api_key("user@example.com", "144c9defac04969c7bfad8efaa8ea194"),
     );
-    client.namespace_delete_multiple_key_value_pairs(ACCOUNT, NAMESPACE, &keys(&["k"]))
+    client
+        .namespace_delete_multiple_key_value_pairs(ACCOUNT, NAMESPACE, &keys(&["k"]))
         .await
         .expect("success");
     let request = server.last_request().unwrap();
@@ -81,7 +82,8 @@ async fn sends_email_and_global_key_headers() {
 async fn path_parameters_are_percent_encoded() {
     let server = MockServer::with_replies([Reply::success(json!({}))]).await;
     let client = client(&server, Credentials::api_token(TOKEN));
-    client.namespace_delete_multiple_key_value_pairs("a/b?c", "n s", &keys(&["k"]))
+    client
+        .namespace_delete_multiple_key_value_pairs("a/b?c", "n s", &keys(&["k"]))
         .await
         .expect("success");
     let path = server.last_request().unwrap().path_only().to_string();
@@ -102,7 +104,8 @@ async fn a_4xx_envelope_keeps_status_and_every_error() {
     )])
     .await;
     let client = client(&server, Credentials::api_token(TOKEN));
-    let err = client.namespace_delete_multiple_key_value_pairs(ACCOUNT, NAMESPACE, &keys(&["k"]))
+    let err = client
+        .namespace_delete_multiple_key_value_pairs(ACCOUNT, NAMESPACE, &keys(&["k"]))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Client);
@@ -125,7 +128,8 @@ async fn a_non_json_502_keeps_status_and_body_start() {
     let server =
         MockServer::with_replies([Reply::html(502, "<html><body>Bad gateway</body></html>")]).await;
     let client = client(&server, Credentials::api_token(TOKEN));
-    let err = client.namespace_delete_multiple_key_value_pairs(ACCOUNT, NAMESPACE, &keys(&["k"]))
+    let err = client
+        .namespace_delete_multiple_key_value_pairs(ACCOUNT, NAMESPACE, &keys(&["k"]))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
@@ -167,13 +171,15 @@ async fn invalid_input_sends_no_request() {
         (ACCOUNT, NAMESPACE, &too_many, "body"),
     ];
     for (account, namespace, body, field) in cases {
-        let err = client.namespace_delete_multiple_key_value_pairs(account, namespace, body)
+        let err = client
+            .namespace_delete_multiple_key_value_pairs(account, namespace, body)
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
         assert!(err.to_string().contains(field), "{err}");
     }
-    let err = client.namespace_delete_multiple_key_value_pairs(ACCOUNT, NAMESPACE, &long_key)
+    let err = client
+        .namespace_delete_multiple_key_value_pairs(ACCOUNT, NAMESPACE, &long_key)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("body[0]"), "{err}");
@@ -210,7 +216,10 @@ async fn owned_and_borrowed_keys_return_the_typed_result() {
         .unwrap();
     assert_eq!(result.successful_key_count, Some(3));
     assert_eq!(result.unsuccessful_keys, Some(vec!["d".to_owned()]));
-    assert_eq!(server.last_request().unwrap().json().unwrap(), json!(["c", "d"]));
+    assert_eq!(
+        server.last_request().unwrap().json().unwrap(),
+        json!(["c", "d"])
+    );
 }
 
 #[tokio::test]
@@ -223,7 +232,10 @@ async fn a_count_with_a_fraction_is_a_decode_error() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
-    assert!(format!("{err:?}").contains("expected an integer, got 3.5"), "{err:?}");
+    assert!(
+        format!("{err:?}").contains("expected an integer, got 3.5"),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

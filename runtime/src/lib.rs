@@ -151,9 +151,9 @@ pub use timer::{ManualTimer, Sleep, Timer, TokioTimer};
 
 /// The byte buffer type of bodies, re-exported from `bytes`.
 pub use bytes::Bytes;
-/// The header map of [`ApiResponse::headers`], re-exported from `reqwest`.
-pub use reqwest::header::HeaderMap;
 /// The HTTP method type, re-exported from `reqwest`.
 pub use reqwest::Method;
 /// The HTTP status type, re-exported from `reqwest`.
 pub use reqwest::StatusCode;
+/// The header map of [`ApiResponse::headers`], re-exported from `reqwest`.
+pub use reqwest::header::HeaderMap;

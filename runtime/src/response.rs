@@ -160,10 +160,7 @@ impl Client {
 
     /// Sends `request` and returns the raw body of a 2xx answer, never read
     /// as an envelope (it may be a stored value).
-    pub async fn send_bytes_response(
-        &self,
-        request: Request,
-    ) -> Result<ApiResponse<Bytes>, Error> {
+    pub async fn send_bytes_response(&self, request: Request) -> Result<ApiResponse<Bytes>, Error> {
         let answer = self.execute(request, Expect::Bytes).await?;
         let body = answer.body.clone();
         Ok(plain(answer, body))
@@ -180,11 +177,7 @@ fn plain<T>(answer: Answer, result: T) -> ApiResponse<T> {
     }
 }
 
-fn decode_error(
-    operation: Cow<'static, str>,
-    answer: &Answer,
-    source: serde_json::Error,
-) -> Error {
+fn decode_error(operation: Cow<'static, str>, answer: &Answer, source: serde_json::Error) -> Error {
     Error::Decode(Box::new(DecodeError {
         operation,
         status: answer.status,

@@ -158,7 +158,9 @@ pub fn render_builder(op: &Operation, api: &Api) -> Option<TokenStream> {
     let ty = &returns.ty;
     let body = request_body(op, &returns.send);
     let method = op.fn_name.trim_start_matches("r#");
-    let doc = format!(" A request to [`Client::{method}`]: set optional parameters, then [`send`](Self::send) it.");
+    let doc = format!(
+        " A request to [`Client::{method}`]: set optional parameters, then [`send`](Self::send) it."
+    );
     let with_docs = with_response_doc("[`send`](Self::send)");
     Some(quote! {
         #[doc = #doc]
@@ -212,9 +214,18 @@ fn operation_docs(op: &Operation) -> TokenStream {
         .filter(|p| op.builder.is_none() || p.required)
         .map(|p| {
             let name = p.rust_name.trim_start_matches("r#");
-            match p.description.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            match p
+                .description
+                .as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+            {
                 Some(description) => format!("- `{name}`: {description}"),
-                None => format!("- `{name}` (`{}` in {})", p.wire_name, location_word(p.location)),
+                None => format!(
+                    "- `{name}` (`{}` in {})",
+                    p.wire_name,
+                    location_word(p.location)
+                ),
             }
         })
         .chain(op.body.iter().filter_map(|b| {

@@ -6,7 +6,9 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::{ident, rust_type};
-use crate::ir::{Api, Body, Checks, Operation, Param, ParamLocation, PathSegment, TypeKind, TypeRef};
+use crate::ir::{
+    Api, Body, Checks, Operation, Param, ParamLocation, PathSegment, TypeKind, TypeRef,
+};
 
 /// One argument: a parameter or the body.
 struct Arg {
@@ -65,7 +67,11 @@ impl Args {
     }
 
     pub fn optional_names(&self) -> Vec<&Ident> {
-        self.args.iter().filter(|a| !a.required).map(|a| &a.name).collect()
+        self.args
+            .iter()
+            .filter(|a| !a.required)
+            .map(|a| &a.name)
+            .collect()
     }
 
     /// Builder fields: required ones as given, optional ones as `Option`s.
@@ -83,7 +89,8 @@ impl Args {
                 let doc = match a.description.as_deref().map(str::trim) {
                     Some(d) if !d.is_empty() => super::docs::doc_attrs([d]),
                     _ => {
-                        let text = format!(" Sets `{}`.", name.to_string().trim_start_matches("r#"));
+                        let text =
+                            format!(" Sets `{}`.", name.to_string().trim_start_matches("r#"));
                         quote!(#[doc = #text])
                     }
                 };
@@ -99,11 +106,19 @@ impl Args {
     }
 
     pub fn generics(&self) -> TokenStream {
-        if self.string_list { quote!(<S>) } else { TokenStream::new() }
+        if self.string_list {
+            quote!(<S>)
+        } else {
+            TokenStream::new()
+        }
     }
 
     pub fn generics_with_lifetime(&self) -> TokenStream {
-        if self.string_list { quote!(<'a, S>) } else { quote!(<'a>) }
+        if self.string_list {
+            quote!(<'a, S>)
+        } else {
+            quote!(<'a>)
+        }
     }
 
     pub fn uses(&self) -> TokenStream {

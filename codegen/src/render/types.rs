@@ -52,7 +52,11 @@ fn type_docs(def: &TypeDef) -> Option<TokenStream> {
         };
         format!(" {what} of [`Client::{method}`].")
     });
-    let description = def.description.as_deref().map(str::trim).unwrap_or_default();
+    let description = def
+        .description
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default();
     match (role, description.is_empty()) {
         (None, true) => None,
         (None, false) => Some(doc_attrs([description])),
@@ -163,7 +167,12 @@ fn render_enum(docs: TokenStream, name: &str, variants: &[Variant]) -> TokenStre
 /// An enumeration read from responses: the catch-all variant keeps any other value, so
 /// a value added upstream decodes. Serde's derive cannot keep the text of an unknown
 /// value, hence the hand-rolled impls.
-fn render_open_enum(docs: TokenStream, name: &str, variants: &[Variant], unknown: &str) -> TokenStream {
+fn render_open_enum(
+    docs: TokenStream,
+    name: &str,
+    variants: &[Variant],
+    unknown: &str,
+) -> TokenStream {
     let name = ident(name);
     let unknown = ident(unknown);
     let idents: Vec<_> = variants.iter().map(|v| ident(&v.rust_name)).collect();

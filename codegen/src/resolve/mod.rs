@@ -66,7 +66,8 @@ pub fn resolve(doc: &Document, selected: &[Located], settings: &Settings) -> Res
     // Envelopes are not part of any signature (calls return their `result`): drop what
     // nothing reaches before deciding which types belong to one operation alone.
     mark_usage(&mut api);
-    api.types.retain(|_, def| def.usage.request || def.usage.response);
+    api.types
+        .retain(|_, def| def.usage.request || def.usage.response);
     signature::name_after_operations(&mut api);
     mark_usage(&mut api);
     signature::open_response_enums(&mut api);

@@ -30,7 +30,14 @@ impl Resolver<'_> {
         let path = parse_template(&located.path).map_err(|m| self.invalid(at, m))?;
         let mut scope = Scope::new();
         // Taken by the request builder: its `client` field, the body and its methods.
-        for taken in ["client", "inner", "request", "body", "send", "send_with_response"] {
+        for taken in [
+            "client",
+            "inner",
+            "request",
+            "body",
+            "send",
+            "send_with_response",
+        ] {
             scope.claim(taken.into());
         }
         let params = self.params(located, &op, &path, &mut scope)?;
@@ -298,12 +305,15 @@ impl Resolver<'_> {
         if !(has("success") && has("errors")) {
             return None;
         }
-        Some(fields.iter().find(|f| f.wire_name == "result").map(|f| {
-            match (&f.ty, f.required) {
-                (TypeRef::Nullable(_), _) | (_, true) => f.ty.clone(),
-                (ty, false) => TypeRef::Nullable(Box::new(ty.clone())),
-            }
-        }))
+        Some(
+            fields
+                .iter()
+                .find(|f| f.wire_name == "result")
+                .map(|f| match (&f.ty, f.required) {
+                    (TypeRef::Nullable(_), _) | (_, true) => f.ty.clone(),
+                    (ty, false) => TypeRef::Nullable(Box::new(ty.clone())),
+                }),
+        )
     }
 }
 

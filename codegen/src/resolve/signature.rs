@@ -12,9 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::ir::{
-    Api, ResponseBody, Role, SignaturePart, TypeKind, TypeRef, Variant,
-};
+use crate::ir::{Api, ResponseBody, Role, SignaturePart, TypeKind, TypeRef, Variant};
 use crate::naming::{self, Scope};
 
 /// Renames every type that fills exactly one place in one operation's signature and is
@@ -38,9 +36,7 @@ pub(super) fn name_after_operations(api: &mut Api) {
             slot(&body.ty, SignaturePart::Body, &op.names.body);
         }
         match &op.response.body {
-            ResponseBody::Envelope(Some(ty)) => {
-                slot(ty, SignaturePart::Result, &op.names.result)
-            }
+            ResponseBody::Envelope(Some(ty)) => slot(ty, SignaturePart::Result, &op.names.result),
             ResponseBody::Json(ty) => slot(ty, SignaturePart::Response, &op.names.response),
             _ => {}
         }
@@ -81,10 +77,14 @@ fn nested_uses(api: &Api) -> BTreeSet<String> {
     for op in api.operations.values() {
         op.params.iter().for_each(|p| add(&p.ty));
         // A signature slot that is not the type itself (a list of it, say) is a use too.
-        let slots = op.body.iter().map(|b| &b.ty).chain(match &op.response.body {
-            ResponseBody::Envelope(Some(ty)) | ResponseBody::Json(ty) => Some(ty),
-            _ => None,
-        });
+        let slots = op
+            .body
+            .iter()
+            .map(|b| &b.ty)
+            .chain(match &op.response.body {
+                ResponseBody::Envelope(Some(ty)) | ResponseBody::Json(ty) => Some(ty),
+                _ => None,
+            });
         slots.filter(|ty| named(ty).is_none()).for_each(&mut add);
     }
     seen

@@ -26,7 +26,10 @@ async fn the_result_is_unwrapped_and_the_rest_kept_beside_it() {
     assert_eq!(response.status, 200);
     assert_eq!(response.cf_ray(), Some("8a1b2c3d4e5f-AMS"));
     assert_eq!(response.messages[0].message, "queued");
-    assert_eq!(response.result_info, Some(json!({"count": 1, "cursor": "abc"})));
+    assert_eq!(
+        response.result_info,
+        Some(json!({"count": 1, "cursor": "abc"}))
+    );
     assert_eq!(response.into_result().successful_key_count, 2);
 }
 
