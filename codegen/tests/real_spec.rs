@@ -219,7 +219,7 @@ fn an_overlay_adds_limits_that_the_generated_code_checks() {
 
 /// `--all` with `strict`: nothing may be skipped, and every operation (duplicate ids
 /// included) becomes one `_with_response` method (or one request builder). No
-/// generated function needs `clippy::too_many_arguments`: long parameter lists are
+/// generated method needs `clippy::too_many_arguments`: long parameter lists are
 /// request builders.
 #[test]
 fn every_operation_of_both_documents_generates() {

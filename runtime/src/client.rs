@@ -21,7 +21,8 @@ use crate::request::Request;
 use crate::timer::Timer;
 use crate::{Credentials, Error, RateLimit, RetryPolicy, server_wait};
 
-/// A Cloudflare API client. Generated operation functions take `&Client`.
+/// A Cloudflare API client. A generated client wraps one and sends every
+/// operation through it.
 ///
 /// Cheap to clone: clones share the connection pool and the client-side rate
 /// limit.

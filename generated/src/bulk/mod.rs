@@ -78,7 +78,7 @@ pub use report::{BulkDeleteReport, CountMismatch, FailedKey, KeyError, Plan, Pro
 ///
 /// This is Cloudflare's limit, stated in the operation's description in the
 /// OpenAPI document ("an array of up to 10,000 keys"); `spec/overlay.yaml`
-/// turns it into the `maxItems: 10000` the generated function checks.
+/// turns it into the `maxItems: 10000` the generated method checks.
 pub const MAX_KEYS_PER_REQUEST: usize = 10_000;
 
 /// The longest key name, in bytes (UTF-8), that Workers KV stores.
