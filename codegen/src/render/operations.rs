@@ -128,7 +128,7 @@ fn render_builder_method(op: &Operation, api: &Api, builder: &str) -> TokenStrea
     let required = args.required_params();
     let required_names = args.required_names();
     let optional = args.optional_names();
-    let (generics, uses, bounds) = (args.generics_with_lifetime(), args.uses(), args.bounds());
+    let (generics, bounds) = (args.generics_with_lifetime(), args.bounds());
     let builder = ident(builder);
     let name = ident(&op.fn_name);
     let docs = operation_docs(op);
@@ -136,7 +136,7 @@ fn render_builder_method(op: &Operation, api: &Api, builder: &str) -> TokenStrea
     quote! {
         #docs
         #deprecated
-        pub fn #name #generics (&'a self, #(#required),*) -> #builder #uses #bounds {
+        pub fn #name #generics (&'a self, #(#required),*) -> #builder #generics #bounds {
             #builder {
                 client: self,
                 #(#required_names,)*
@@ -150,10 +150,10 @@ fn render_builder_method(op: &Operation, api: &Api, builder: &str) -> TokenStrea
 pub fn render_builder(op: &Operation, api: &Api) -> Option<TokenStream> {
     let builder = ident(op.builder.as_deref()?);
     let args = Args::new(op, api, &quote!(&'a));
-    let fields = args.fields();
+    let fields = args.params();
     let setters = args.setters();
     let names = args.names();
-    let (generics, uses, bounds) = (args.generics_with_lifetime(), args.uses(), args.bounds());
+    let (generics, bounds) = (args.generics_with_lifetime(), args.bounds());
     let returns = returns(op);
     let ty = &returns.ty;
     let body = request_body(op, &returns.send);
@@ -171,7 +171,7 @@ pub fn render_builder(op: &Operation, api: &Api) -> Option<TokenStream> {
             #(#fields,)*
         }
 
-        impl #generics #builder #uses #bounds {
+        impl #generics #builder #generics #bounds {
             #(#setters)*
 
             /// Sends the request.

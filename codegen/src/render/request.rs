@@ -47,7 +47,8 @@ impl Args {
         }
     }
 
-    /// `name: Type` for every argument, `Option` where optional.
+    /// `name: Type` for every argument, `Option` where optional: the arguments of the
+    /// plain methods, and the fields of a request builder.
     pub fn params(&self) -> Vec<TokenStream> {
         self.args.iter().map(|a| field(a, a.required)).collect()
     }
@@ -72,11 +73,6 @@ impl Args {
             .filter(|a| !a.required)
             .map(|a| &a.name)
             .collect()
-    }
-
-    /// Builder fields: required ones as given, optional ones as `Option`s.
-    pub fn fields(&self) -> Vec<TokenStream> {
-        self.args.iter().map(|a| field(a, a.required)).collect()
     }
 
     /// One setter per optional argument, documented with its description.
@@ -119,10 +115,6 @@ impl Args {
         } else {
             quote!(<'a>)
         }
-    }
-
-    pub fn uses(&self) -> TokenStream {
-        self.generics_with_lifetime()
     }
 
     pub fn bounds(&self) -> TokenStream {
