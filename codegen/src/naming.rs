@@ -87,8 +87,9 @@ pub const CLIENT_METHODS: &[&str] = &[
     "fmt",
 ];
 
-/// Type names the generated code defines besides the schemas.
-pub const CLIENT_TYPES: &[&str] = &["Client"];
+/// Type names the generated code defines besides the schemas: the client, and `S`, the
+/// type parameter of methods that take a list of string-likes.
+pub const CLIENT_TYPES: &[&str] = &["Client", "S"];
 
 /// The names derived from one operation's (prefix-stripped) id; see [`operation`].
 #[derive(Debug, Clone, PartialEq, Eq)]

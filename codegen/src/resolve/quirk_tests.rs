@@ -596,3 +596,20 @@ fn swagger_2_and_other_json_are_refused_clearly() {
         "package.json: not an OpenAPI document: the top-level `openapi` field is missing"
     );
 }
+
+/// `Client` and `S` (the type parameter of string-list arguments) are the generated
+/// code's own names: schemas called so step aside.
+#[test]
+fn schemas_named_like_the_generated_code_step_aside() {
+    let schemas = json!({
+        "client": {"type": "object", "properties": {"a": {"type": "string"}}},
+        "s": {"type": "object", "properties": {"b": {"type": "string"}}},
+    });
+    let op = returning(json!({"type": "object", "properties": {
+        "c": {"$ref": "#/components/schemas/client"},
+        "s": {"$ref": "#/components/schemas/s"},
+    }}));
+    let api = resolve_all(&doc_with(op, schemas));
+    let names: Vec<&str> = api.types.keys().map(String::as_str).collect();
+    assert_eq!(names, ["Client2", "OpResponse", "OpResponseValue", "S2"]);
+}
