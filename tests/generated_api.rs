@@ -62,3 +62,38 @@ async fn a_required_result_decodes_with_an_unsigned_count_and_an_open_enum() {
     // Sending an open enum sends its text as is.
     assert_eq!(serde_json::to_value(ZonePlan::Pro).unwrap(), json!("pro"));
 }
+
+/// Seven required arguments are too many to pass by position: the query parameters
+/// become setters, and one left unset fails before anything is sent.
+#[tokio::test]
+async fn crowded_required_parameters_are_setters_checked_before_sending() {
+    let server = MockServer::with_replies([Reply::status(204)]).await;
+    let client = client(&server);
+    let err = client
+        .search_zone("zone")
+        .a("1")
+        .b("2")
+        .c("3")
+        .d("4")
+        .e("5")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), cfgen_runtime::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("set it with `.f(…)`"), "{err}");
+    assert_eq!(server.request_count(), 0);
+
+    client
+        .search_zone("zone")
+        .a("1")
+        .b("2")
+        .c("3")
+        .d("4")
+        .e("5")
+        .f("6")
+        .send()
+        .await
+        .unwrap();
+    let request = server.last_request().unwrap();
+    assert_eq!(request.query(), Some("a=1&b=2&c=3&d=4&e=5&f=6"));
+}

@@ -25,8 +25,9 @@ pub struct Operation {
     pub fn_name: String,
     /// The method that also returns the status, headers and envelope metadata.
     pub with_response_name: String,
-    /// The request builder's type name, when the operation has optional parameters.
-    pub builder: Option<String>,
+    /// The request builder, when the operation has optional parameters or too many
+    /// required ones to pass by position.
+    pub builder: Option<RequestBuilder>,
     /// JSON pointer of the operation object, for example `#/paths/~1accounts/get`.
     pub pointer: String,
     /// HTTP method.
@@ -48,6 +49,17 @@ pub struct Operation {
     /// The names of the types in the operation's signature, derived from the
     /// operation so that they do not move when the document renames a schema.
     pub names: OperationNames,
+}
+
+/// The request builder of an operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestBuilder {
+    /// The builder's type name.
+    pub name: String,
+    /// Whether required query and header parameters are setters too (checked when the
+    /// request is sent) rather than positional arguments, because with the path
+    /// parameters and the body they would be too many to pass by position.
+    pub required_setters: bool,
 }
 
 /// Type names derived from an operation's name.

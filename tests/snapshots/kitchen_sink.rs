@@ -360,6 +360,24 @@ impl Client {
         };
         inner.send_empty_response(request).await
     }
+    /// Search, with more required parameters than read well by position
+    ///
+    /// `GET /zones/{zone_id}/search`
+    ///
+    /// # Arguments
+    /// - `zone_id` (`zone_id` in path)
+    pub fn search_zone<'a>(&'a self, zone_id: &'a str) -> SearchZoneRequest<'a> {
+        SearchZoneRequest {
+            client: self,
+            zone_id,
+            a: ::std::option::Option::None,
+            b: ::std::option::Option::None,
+            c: ::std::option::Option::None,
+            d: ::std::option::Option::None,
+            e: ::std::option::Option::None,
+            f: ::std::option::Option::None,
+        }
+    }
     /// `POST /zones/{zone_id}/records/{type}/logo`
     ///
     /// # Arguments
@@ -426,7 +444,7 @@ pub struct ListRecordsRequest<'a> {
     x_trace: ::std::option::Option<&'a str>,
 }
 impl<'a> ListRecordsRequest<'a> {
-    /// Sets `page`.
+    /// Sets the `page` query parameter.
     pub fn page(mut self, page: u64) -> Self {
         self.page = ::std::option::Option::Some(page);
         self
@@ -436,22 +454,22 @@ impl<'a> ListRecordsRequest<'a> {
         self.order = ::std::option::Option::Some(order);
         self
     }
-    /// Sets `tag`.
+    /// Sets the `tag` query parameter.
     pub fn tag(mut self, tag: &'a [::std::string::String]) -> Self {
         self.tag = ::std::option::Option::Some(tag);
         self
     }
-    /// Sets `http_protocol`.
+    /// Sets the `httpProtocol` query parameter.
     pub fn http_protocol(mut self, http_protocol: bool) -> Self {
         self.http_protocol = ::std::option::Option::Some(http_protocol);
         self
     }
-    /// Sets `http_protocol_2`.
+    /// Sets the `http_protocol` query parameter.
     pub fn http_protocol_2(mut self, http_protocol_2: bool) -> Self {
         self.http_protocol_2 = ::std::option::Option::Some(http_protocol_2);
         self
     }
-    /// Sets `x_trace`.
+    /// Sets the `X-Trace` header.
     pub fn x_trace(mut self, x_trace: &'a str) -> Self {
         self.x_trace = ::std::option::Option::Some(x_trace);
         self
@@ -541,5 +559,123 @@ impl<'a> ListRecordsRequest<'a> {
             ::std::option::Option::None => request,
         };
         inner.send_result::<::std::option::Option<ListRecordsResult>>(request).await
+    }
+}
+/// A request to [`Client::search_zone`]: set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct SearchZoneRequest<'a> {
+    client: &'a Client,
+    zone_id: &'a str,
+    a: ::std::option::Option<&'a str>,
+    b: ::std::option::Option<&'a str>,
+    c: ::std::option::Option<&'a str>,
+    d: ::std::option::Option<&'a str>,
+    e: ::std::option::Option<&'a str>,
+    f: ::std::option::Option<&'a str>,
+}
+impl<'a> SearchZoneRequest<'a> {
+    /// Sets the `a` query parameter.
+    ///
+    /// Required: sending without it fails before anything is sent.
+    pub fn a(mut self, a: &'a str) -> Self {
+        self.a = ::std::option::Option::Some(a);
+        self
+    }
+    /// Sets the `b` query parameter.
+    ///
+    /// Required: sending without it fails before anything is sent.
+    pub fn b(mut self, b: &'a str) -> Self {
+        self.b = ::std::option::Option::Some(b);
+        self
+    }
+    /// Sets the `c` query parameter.
+    ///
+    /// Required: sending without it fails before anything is sent.
+    pub fn c(mut self, c: &'a str) -> Self {
+        self.c = ::std::option::Option::Some(c);
+        self
+    }
+    /// Sets the `d` query parameter.
+    ///
+    /// Required: sending without it fails before anything is sent.
+    pub fn d(mut self, d: &'a str) -> Self {
+        self.d = ::std::option::Option::Some(d);
+        self
+    }
+    /// Sets the `e` query parameter.
+    ///
+    /// Required: sending without it fails before anything is sent.
+    pub fn e(mut self, e: &'a str) -> Self {
+        self.e = ::std::option::Option::Some(e);
+        self
+    }
+    /// Sets the `f` query parameter.
+    ///
+    /// Required: sending without it fails before anything is sent.
+    pub fn f(mut self, f: &'a str) -> Self {
+        self.f = ::std::option::Option::Some(f);
+        self
+    }
+    /// Sends the request.
+    pub async fn send(self) -> ::std::result::Result<(), ::cfgen_runtime::Error> {
+        self.send_with_response().await.map(::cfgen_runtime::ApiResponse::into_result)
+    }
+    /// Like [`send`](Self::send), and also returns the HTTP status, the headers, `messages` and `result_info`: see [`ApiResponse`](::cfgen_runtime::ApiResponse).
+    pub async fn send_with_response(
+        self,
+    ) -> ::std::result::Result<
+        ::cfgen_runtime::ApiResponse<()>,
+        ::cfgen_runtime::Error,
+    > {
+        let Self { client, zone_id, a, b, c, d, e, f } = self;
+        let a = a
+            .ok_or_else(|| ::cfgen_runtime::Error::invalid_input(
+                "a",
+                "is required: set it with `.a(…)`",
+            ))?;
+        let b = b
+            .ok_or_else(|| ::cfgen_runtime::Error::invalid_input(
+                "b",
+                "is required: set it with `.b(…)`",
+            ))?;
+        let c = c
+            .ok_or_else(|| ::cfgen_runtime::Error::invalid_input(
+                "c",
+                "is required: set it with `.c(…)`",
+            ))?;
+        let d = d
+            .ok_or_else(|| ::cfgen_runtime::Error::invalid_input(
+                "d",
+                "is required: set it with `.d(…)`",
+            ))?;
+        let e = e
+            .ok_or_else(|| ::cfgen_runtime::Error::invalid_input(
+                "e",
+                "is required: set it with `.e(…)`",
+            ))?;
+        let f = f
+            .ok_or_else(|| ::cfgen_runtime::Error::invalid_input(
+                "f",
+                "is required: set it with `.f(…)`",
+            ))?;
+        let inner = &client.inner;
+        ::cfgen_runtime::validate::path_param(
+            "zone_id",
+            zone_id,
+            ::std::option::Option::None,
+        )?;
+        let request = ::cfgen_runtime::Request::new(
+            "search-zone",
+            ::cfgen_runtime::Method::GET,
+            ::std::format!("/zones/{}/search", ::cfgen_runtime::encode_path(zone_id)),
+        );
+        let request = request.query("a", a);
+        let request = request.query("b", b);
+        let request = request.query("c", c);
+        let request = request.query("d", d);
+        let request = request.query("e", e);
+        let request = request.query("f", f);
+        inner.send_empty_response(request).await
     }
 }

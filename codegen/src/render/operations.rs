@@ -78,7 +78,7 @@ fn returns(op: &Operation) -> Returns {
 /// The methods of one operation, for the `impl Client` block.
 pub fn render_methods(op: &Operation, api: &Api) -> TokenStream {
     match &op.builder {
-        Some(builder) => render_builder_method(op, api, builder),
+        Some(builder) => render_builder_method(op, api, &builder.name),
         None => render_plain_methods(op, api),
     }
 }
@@ -148,11 +148,12 @@ fn render_builder_method(op: &Operation, api: &Api, builder: &str) -> TokenStrea
 
 /// The request builder type of an operation with optional parameters.
 pub fn render_builder(op: &Operation, api: &Api) -> Option<TokenStream> {
-    let builder = ident(op.builder.as_deref()?);
+    let builder = ident(&op.builder.as_ref()?.name);
     let args = Args::new(op, api, &quote!(&'a));
     let fields = args.params();
     let setters = args.setters();
     let names = args.names();
+    let unwrap = args.unwrap_required_setters();
     let (generics, bounds) = (args.generics_with_lifetime(), args.bounds());
     let returns = returns(op);
     let ty = &returns.ty;
@@ -184,6 +185,7 @@ pub fn render_builder(op: &Operation, api: &Api) -> Option<TokenStream> {
                 -> ::std::result::Result<::cfgen_runtime::ApiResponse<#ty>, ::cfgen_runtime::Error>
             {
                 let Self { client, #(#names),* } = self;
+                #(#unwrap)*
                 let inner = &client.inner;
                 #body
             }
@@ -207,11 +209,15 @@ fn deprecated(op: &Operation) -> Option<TokenStream> {
 
 fn operation_docs(op: &Operation) -> TokenStream {
     let route = format!("`{} {}`", op.method.wire(), op.path.raw);
-    // With a request builder, optional parameters are documented on their setters.
+    // With a request builder, parameters set by setters are documented on them.
+    let positional = |p: &&crate::ir::Param| match &op.builder {
+        None => true,
+        Some(b) => p.required && (p.location == ParamLocation::Path || !b.required_setters),
+    };
     let args: Vec<String> = op
         .params
         .iter()
-        .filter(|p| op.builder.is_none() || p.required)
+        .filter(positional)
         .map(|p| {
             let name = p.rust_name.trim_start_matches("r#");
             match p

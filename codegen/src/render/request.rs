@@ -13,10 +13,23 @@ use crate::ir::{
 /// One argument: a parameter or the body.
 struct Arg {
     name: Ident,
+    /// The name on the wire, for the error when a required setter was not called.
+    wire: String,
+    /// What it is on the wire: "query parameter", "header", "request body".
+    kind: &'static str,
     /// The borrowed type a caller passes (without `Option`).
     ty: TokenStream,
     required: bool,
+    /// Whether a request builder takes it through a setter rather than by position.
+    setter: bool,
     description: Option<String>,
+}
+
+impl Arg {
+    /// Whether it is held as an `Option`: optional, or set later by a setter.
+    fn held_as_option(&self) -> bool {
+        self.setter || !self.required
+    }
 }
 
 /// The arguments of one operation, with the reference form (`&` or `&'a`) they use.
@@ -29,16 +42,29 @@ pub struct Args {
 impl Args {
     pub fn new(op: &Operation, api: &Api, amp: &TokenStream) -> Args {
         let string_list = op.body.as_ref().is_some_and(|b| is_string_list(&b.ty));
+        let builder = op.builder.as_ref();
+        let required_setters = builder.is_some_and(|b| b.required_setters);
         let params = op.params.iter().map(|p| Arg {
             name: ident(&p.rust_name),
+            wire: p.wire_name.clone(),
+            kind: match p.location {
+                ParamLocation::Path => "path parameter",
+                ParamLocation::Query => "query parameter",
+                ParamLocation::Header => "header",
+            },
             ty: borrowed(&p.ty, api, amp),
             required: p.required,
+            setter: builder.is_some()
+                && (!p.required || (required_setters && p.location != ParamLocation::Path)),
             description: p.description.clone(),
         });
         let body = op.body.iter().map(|b| Arg {
             name: ident("body"),
+            wire: "body".into(),
+            kind: "request body",
             ty: body_type(b, amp),
             required: b.required,
+            setter: builder.is_some() && !b.required,
             description: b.description.clone(),
         });
         Args {
@@ -47,15 +73,15 @@ impl Args {
         }
     }
 
-    /// `name: Type` for every argument, `Option` where optional: the arguments of the
-    /// plain methods, and the fields of a request builder.
+    /// `name: Type` for every argument, `Option` where optional or set by a setter: the
+    /// arguments of the plain methods, and the fields of a request builder.
     pub fn params(&self) -> Vec<TokenStream> {
-        self.args.iter().map(|a| field(a, a.required)).collect()
+        self.args.iter().map(field).collect()
     }
 
-    /// `name: Type` for the required arguments.
+    /// `name: Type` for the arguments a request builder takes by position.
     pub fn required_params(&self) -> Vec<TokenStream> {
-        self.required().map(|a| field(a, true)).collect()
+        self.positional().map(field).collect()
     }
 
     /// Every argument name.
@@ -64,14 +90,33 @@ impl Args {
     }
 
     pub fn required_names(&self) -> Vec<&Ident> {
-        self.required().map(|a| &a.name).collect()
+        self.positional().map(|a| &a.name).collect()
     }
 
     pub fn optional_names(&self) -> Vec<&Ident> {
         self.args
             .iter()
-            .filter(|a| !a.required)
+            .filter(|a| a.setter)
             .map(|a| &a.name)
+            .collect()
+    }
+
+    /// For each required argument set by a setter: its value, or an error naming the
+    /// setter that was not called.
+    pub fn unwrap_required_setters(&self) -> Vec<TokenStream> {
+        self.args
+            .iter()
+            .filter(|a| a.setter && a.required)
+            .map(|a| {
+                let (name, wire) = (&a.name, a.wire.as_str());
+                let reason = format!(
+                    "is required: set it with `.{}(…)`",
+                    name.to_string().trim_start_matches("r#")
+                );
+                quote! {
+                    let #name = #name.ok_or_else(|| ::cfgen_runtime::Error::invalid_input(#wire, #reason))?;
+                }
+            })
             .collect()
     }
 
@@ -79,17 +124,10 @@ impl Args {
     pub fn setters(&self) -> Vec<TokenStream> {
         self.args
             .iter()
-            .filter(|a| !a.required)
+            .filter(|a| a.setter)
             .map(|a| {
                 let (name, ty) = (&a.name, &a.ty);
-                let doc = match a.description.as_deref().map(str::trim) {
-                    Some(d) if !d.is_empty() => super::docs::doc_attrs([d]),
-                    _ => {
-                        let text =
-                            format!(" Sets `{}`.", name.to_string().trim_start_matches("r#"));
-                        quote!(#[doc = #text])
-                    }
-                };
+                let doc = setter_doc(a);
                 quote! {
                     #doc
                     pub fn #name(mut self, #name: #ty) -> Self {
@@ -125,17 +163,40 @@ impl Args {
         }
     }
 
-    fn required(&self) -> impl Iterator<Item = &Arg> {
-        self.args.iter().filter(|a| a.required)
+    fn positional(&self) -> impl Iterator<Item = &Arg> {
+        self.args.iter().filter(|a| !a.setter)
     }
 }
 
-fn field(arg: &Arg, required: bool) -> TokenStream {
-    let (name, ty) = (&arg.name, &arg.ty);
-    if required {
-        quote!(#name: #ty)
+/// The setter's doc: the parameter's description (or its wire name and where it
+/// travels), and whether the request needs it.
+fn setter_doc(arg: &Arg) -> TokenStream {
+    let description = arg
+        .description
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default();
+    let fallback = match arg.kind {
+        "request body" => "Sets the body sent with the request.".to_string(),
+        kind => format!("Sets the `{}` {kind}.", arg.wire),
+    };
+    let first = if description.is_empty() {
+        fallback.as_str()
     } else {
+        description
+    };
+    let required = arg
+        .required
+        .then_some("Required: sending without it fails before anything is sent.");
+    super::docs::doc_attrs([first, required.unwrap_or_default()])
+}
+
+fn field(arg: &Arg) -> TokenStream {
+    let (name, ty) = (&arg.name, &arg.ty);
+    if arg.held_as_option() {
         quote!(#name: ::std::option::Option<#ty>)
+    } else {
+        quote!(#name: #ty)
     }
 }
 

@@ -46,12 +46,12 @@ impl Resolver<'_> {
             None => None,
         };
         let response = self.response(&op, &names.types.response, &format!("{at}/responses"))?;
-        let optional = params.iter().any(|p| !p.required);
+        let builder = request_builder(&params, body.as_ref(), names.builder);
         Ok(ir::Operation {
             id: located.id.clone(),
             fn_name: names.method,
             with_response_name: names.with_response,
-            builder: optional.then_some(names.builder),
+            builder,
             pointer: located.pointer.clone(),
             method: located.method,
             path,
@@ -364,6 +364,28 @@ impl Resolver<'_> {
             .iter()
             .any(|op| op.id == id)
     }
+}
+
+/// The most arguments a method takes besides `self`: clippy's `too_many_arguments`
+/// starts at eight, `self` included.
+const MAX_POSITIONAL: usize = 6;
+
+/// A request builder when there are optional parameters, or more required arguments
+/// than read well by position; then required query and header parameters become
+/// setters too, and path parameters and the body stay positional.
+fn request_builder(
+    params: &[Param],
+    body: Option<&ir::Body>,
+    name: String,
+) -> Option<ir::RequestBuilder> {
+    let required =
+        params.iter().filter(|p| p.required).count() + body.map_or(0, |b| usize::from(b.required));
+    let optional = params.iter().any(|p| !p.required);
+    let crowded = required > MAX_POSITIONAL;
+    (optional || crowded).then_some(ir::RequestBuilder {
+        name,
+        required_setters: crowded,
+    })
 }
 
 fn location(param: &Parameter, at: &str, resolver: &Resolver<'_>) -> Result<Option<ParamLocation>> {
