@@ -80,6 +80,7 @@ pub struct Record {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub parent: ::std::option::Option<::std::boxed::Box<Record>>,
 }
+/// The type of [`Record::content`].
 #[allow(missing_docs)]
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(untagged)]
@@ -87,6 +88,8 @@ pub enum RecordContent {
     String(::std::string::String),
     Srv(Srv),
 }
+/// The type of [`Record::status`].
+///
 /// Sent and received, so it keeps values it does not know.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RecordStatus {
@@ -145,6 +148,8 @@ pub struct Srv {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub target: ::std::option::Option<::std::string::String>,
 }
+/// The type of [`GetZoneResult::plan`].
+///
 /// Only received, so it keeps values it does not know.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ZonePlan {

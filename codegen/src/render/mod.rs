@@ -17,7 +17,11 @@ use crate::ir::{Api, TypeRef};
 /// Renders the whole API, each part in name order: types, the `Client` with one
 /// `impl` block of operation methods, the result aliases and the request builders.
 pub fn render(api: &Api) -> TokenStream {
-    let types = api.types.values().map(|def| types::render_type(def, api));
+    let owners = types::field_owners(api);
+    let types = api
+        .types
+        .values()
+        .map(|def| types::render_type(def, api, owners.get(def.name.as_str())));
     let client = client::render_client();
     let methods = api
         .operations

@@ -1,5 +1,7 @@
 //! Render, types: structs, enums, untagged unions and aliases from [`TypeDef`]s.
 
+use std::collections::BTreeMap;
+
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -9,8 +11,8 @@ use crate::ir::{Api, Field, SignaturePart, TypeDef, TypeKind, TypeRef, Variant};
 use crate::naming::{self, Scope};
 
 /// Renders one named type.
-pub fn render_type(def: &TypeDef, api: &Api) -> TokenStream {
-    let docs = type_docs(def);
+pub fn render_type(def: &TypeDef, api: &Api, owner: Option<&String>) -> TokenStream {
+    let docs = type_docs(def, owner);
     let undocumented = |members_lack_docs: bool| {
         (docs.is_none() || members_lack_docs).then(|| quote!(#[allow(missing_docs)]))
     };
@@ -39,10 +41,57 @@ pub fn render_type(def: &TypeDef, api: &Api) -> TokenStream {
     }
 }
 
-/// What the document says about the type, after what it is for when it is named after
-/// an operation. A type with neither has no doc comment, and says so with
-/// `allow(missing_docs)` rather than an invented sentence.
-fn type_docs(def: &TypeDef) -> Option<TokenStream> {
+/// For each inline type that is the type of exactly one struct field: a line saying so,
+/// with a link to the field.
+pub fn field_owners(api: &Api) -> BTreeMap<&str, String> {
+    let mut owners: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for def in api.types.values() {
+        let TypeKind::Struct(fields) = &def.kind else {
+            continue;
+        };
+        for field in fields {
+            let Some(inner) = innermost_name(&field.ty) else {
+                continue;
+            };
+            let line = match field.rust_name.strip_prefix("r#") {
+                // Intra-doc links do not take raw identifiers.
+                Some(raw) => format!(" The type of `{}::{raw}`.", def.name),
+                None => format!(" The type of [`{}::{}`].", def.name, field.rust_name),
+            };
+            owners.entry(inner).or_default().push(line);
+        }
+    }
+    owners
+        .into_iter()
+        .filter(|(name, lines)| lines.len() == 1 && api.types.get(*name).is_some_and(is_inline))
+        .map(|(name, mut lines)| (name, lines.remove(0)))
+        .collect()
+}
+
+/// A schema of its own under `components` has a name of its own; anything else was
+/// named from where it sits.
+fn is_inline(def: &TypeDef) -> bool {
+    match def.origin.strip_prefix("#/components/schemas/") {
+        Some(rest) => rest.contains('/'),
+        None => true,
+    }
+}
+
+fn innermost_name(ty: &TypeRef) -> Option<&str> {
+    match ty {
+        TypeRef::Named(name) => Some(name),
+        TypeRef::Nullable(inner) | TypeRef::Array(inner) | TypeRef::Map(inner) => {
+            innermost_name(inner)
+        }
+        _ => None,
+    }
+}
+
+/// What the type is for (the place in an operation's signature it is named after, or the
+/// one field it is the type of), then what the document says about it. A type with
+/// neither has no doc comment, and says so with `allow(missing_docs)` rather than an
+/// invented sentence.
+fn type_docs(def: &TypeDef, owner: Option<&String>) -> Option<TokenStream> {
     let role = def.role.as_ref().map(|role| {
         let method = role.method.trim_start_matches("r#");
         let what = match role.part {
@@ -52,6 +101,7 @@ fn type_docs(def: &TypeDef) -> Option<TokenStream> {
         };
         format!(" {what} of [`Client::{method}`].")
     });
+    let role = role.or_else(|| owner.cloned());
     let description = def
         .description
         .as_deref()
