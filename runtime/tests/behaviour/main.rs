@@ -12,4 +12,5 @@ mod pacing;
 mod rate_limit;
 mod redaction;
 mod requests;
+mod responses;
 mod retries;
