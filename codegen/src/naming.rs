@@ -123,7 +123,10 @@ pub struct OperationNames {
 /// claimed in `methods`, the type names in `types`, so none collides.
 pub fn operation(stem: &str, methods: &mut Scope, types: &mut Scope) -> OperationNames {
     let method = methods.claim(value_name(stem));
-    let with_response = methods.claim(format!("{}_with_response", method.trim_start_matches("r#")));
+    // `self_` (a keyword made a name) must give `self_with_response`, not a double
+    // underscore that trips `non_snake_case`.
+    let plain = method.trim_start_matches("r#").trim_end_matches('_');
+    let with_response = methods.claim(format!("{plain}_with_response"));
     let base = type_name(stem);
     let mut claim = |suffix: &str| types.claim(format!("{base}{suffix}"));
     OperationNames {
@@ -258,6 +261,22 @@ impl Scope {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn with_response_names_are_snake_case() {
+        for (stem, method, with_response) in [
+            ("self", "self_", "self_with_response"),
+            ("type", "r#type", "type_with_response"),
+            ("list-keys", "list_keys", "list_keys_with_response"),
+        ] {
+            let names = operation(stem, &mut Scope::new(), &mut Scope::new());
+            assert_eq!(
+                (names.method.as_str(), names.with_response.as_str()),
+                (method, with_response)
+            );
+        }
+    }
+
     use super::*;
 
     #[test]
