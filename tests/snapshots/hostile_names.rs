@@ -302,10 +302,10 @@ impl Client {
     pub async fn self_(
         &self,
     ) -> ::std::result::Result<SelfTypeResponse, ::cfgen_runtime::Error> {
-        self.self__with_response().await.map(::cfgen_runtime::ApiResponse::into_result)
+        self.self_with_response().await.map(::cfgen_runtime::ApiResponse::into_result)
     }
     /// Like [`Client::self_`], and also returns the HTTP status, the headers, `messages` and `result_info`: see [`ApiResponse`](::cfgen_runtime::ApiResponse).
-    pub async fn self__with_response(
+    pub async fn self_with_response(
         &self,
     ) -> ::std::result::Result<
         ::cfgen_runtime::ApiResponse<SelfTypeResponse>,
