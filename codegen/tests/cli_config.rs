@@ -29,7 +29,9 @@ paths:
       requestBody:
         content:
           application/json:
-            schema: {$ref: '#/components/schemas/p_thing'}
+            # A type of its own only in a field: the body itself is named after the
+            # operation (`MakeThingBody`), a component it uses keeps its schema name.
+            schema: {type: object, properties: {thing: {$ref: '#/components/schemas/p_thing'}}}
       responses:
         '200': {description: ok}
   /others:

@@ -235,7 +235,17 @@ fn update_needs_a_config_and_a_readable_document() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// The library half on the real 2024 document with this repository's overlay: the
+/// The 10,000-key limit of this repository's overlay, the part of it that applies to
+/// the 2024 document.
+const OVERLAY_2024: &str = r#"
+overlay: 1.0.0
+info: {title: limits, version: 1.0.0}
+actions:
+  - target: $.components.schemas['workers-kv_bulk_delete']
+    update: {minItems: 1, maxItems: 10000}
+"#;
+
+/// The library half on the real 2024 document with the 2024 part of this repository's overlay: the
 /// first update from the full document writes the slice and the client, the second is
 /// a no-op.
 #[test]
@@ -249,11 +259,11 @@ fn updating_twice_from_the_real_document_is_a_no_op_the_second_time() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("spec")).unwrap();
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    std::fs::copy(
-        repo.join("spec/overlay.yaml"),
-        dir.join("spec/overlay.yaml"),
-    )
-    .unwrap();
+    // The repository's overlay also types `workers-kv_bulk-result`, a schema the 2024
+    // document does not have yet, and an overlay target that matches nothing is an
+    // error (a stale fact must not vanish silently). So this project keeps the action
+    // the 2024 document can take.
+    std::fs::write(dir.join("spec/overlay.yaml"), OVERLAY_2024).unwrap();
     std::fs::copy(
         repo.join("spec/openapi.yaml"),
         dir.join("spec/openapi.yaml"),
