@@ -41,6 +41,16 @@ pub enum Error {
     /// A successful answer whose body does not match the expected type.
     #[error(transparent)]
     Decode(Box<DecodeError>),
+    /// Reading a list page by page stopped because the server's answers
+    /// cannot be followed: a cursor it sent before, a page it was not asked
+    /// for, or pages without end. See [`paginate`](crate::paginate).
+    #[error("{operation}: {reason}")]
+    Pagination {
+        /// The operation id of the list.
+        operation: Cow<'static, str>,
+        /// What the server did.
+        reason: String,
+    },
 }
 
 /// Broad classes of [`Error`], for callers that branch on what happened
@@ -71,6 +81,9 @@ pub enum ErrorKind {
     Timeout,
     /// A successful answer could not be decoded into the expected type.
     Decode,
+    /// Paging through a list stopped: the server repeated a cursor or
+    /// would not stop.
+    Pagination,
 }
 
 impl Error {
@@ -79,6 +92,16 @@ impl Error {
     pub fn invalid_input(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::InvalidInput {
             field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn pagination(
+        operation: impl Into<Cow<'static, str>>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::Pagination {
+            operation: operation.into(),
             reason: reason.into(),
         }
     }
@@ -98,6 +121,7 @@ impl Error {
             Error::Transport(_) => ErrorKind::Transport,
             Error::Api(e) => kind_of_status(e.status),
             Error::Decode(_) => ErrorKind::Decode,
+            Error::Pagination { .. } => ErrorKind::Pagination,
         }
     }
 
@@ -137,6 +161,7 @@ impl Error {
             Error::Transport(e) => Some(&e.operation),
             Error::Api(e) => Some(&e.operation),
             Error::Decode(e) => Some(&e.operation),
+            Error::Pagination { operation, .. } => Some(operation),
             _ => None,
         }
     }

@@ -76,6 +76,7 @@ mod client;
 mod credentials;
 mod envelope;
 mod error;
+pub mod paginate;
 mod path;
 mod rate_limit;
 mod request;
