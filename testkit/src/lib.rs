@@ -21,10 +21,15 @@
 //! assert_eq!(server.request_count(), 0);
 //! # }
 //! ```
+//!
+//! [`KvNamespace`] is a ready-made handler: a Workers KV namespace that lists
+//! and bulk-deletes keys held in memory, with faults on demand.
 #![deny(missing_docs)]
 
+pub mod kv;
 mod reply;
 mod server;
 
+pub use kv::{KvKey, KvNamespace, KvStats, Route};
 pub use reply::Reply;
 pub use server::{MockServer, RecordedRequest};

@@ -7,6 +7,7 @@
 mod common;
 mod env;
 mod errors;
+mod paginate;
 mod rate_limit;
 mod redaction;
 mod requests;
