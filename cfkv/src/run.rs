@@ -1,21 +1,21 @@
 //! `cfkv bulk-delete`: wires the keys file, the confirmation, the progress
 //! bar and the library's bulk delete together, then reports.
 
-use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
-use cfgen_runtime::{Client, ClientBuilder, RateLimit, RetryPolicy};
-use cloudflare_kv::bulk::{BulkDelete, BulkDeleteReport, FailedKey, Plan};
+use cfgen_runtime::{Client, ClientBuilder, RetryPolicy};
+use cloudflare_kv::bulk::{BulkDelete, BulkDeleteReport, Interrupt};
+use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::BulkDeleteArgs;
 use crate::confirm::confirm;
-use crate::keys::{self, Keys, ReadError};
-
-/// How many failed keys are shown on stderr; all go to `--failed-out`.
-const SHOWN_FAILURES: usize = 10;
+use crate::ctrl_c::{CtrlC, EXIT_INTERRUPTED};
+use crate::failed_out::{self, Destination, KeysOut};
+use crate::keys::{self, KeyStream, Keys, ReadError};
+use crate::pause::{self, Countdown};
+use crate::report::{self, Rest};
 
 /// Runs the command on a single-threaded runtime: the work is network-bound
 /// and the concurrency lives in the requests in flight, not in threads.
@@ -33,35 +33,138 @@ pub fn bulk_delete(args: BulkDeleteArgs) -> Result<ExitCode> {
     })
 }
 
+/// The ids' constraints, from the API description (`maxLength: 32` for
+/// both): the generated function checks them before sending, and
+/// `ids_are_checked_as_the_generated_function_does` keeps the two in step.
+const ID_MAX_LENGTH: usize = 32;
+
+/// Checks the ids as the generated function does, so that a dry run
+/// refuses what a real run would, and a real run refuses before asking.
+fn check_ids(args: &BulkDeleteArgs) -> Result<()> {
+    let ids = [
+        ("account_id", &args.account_id, "--account-id"),
+        ("namespace_id", &args.namespace_id, "--namespace-id"),
+    ];
+    for (name, value, option) in ids {
+        cfgen_runtime::validate::path_param(name, value, Some(ID_MAX_LENGTH))
+            .with_context(|| format!("invalid {option}"))?;
+    }
+    Ok(())
+}
+
+/// Checks everything that can be checked before reading the keys: the ids
+/// and that `--failed-out` will not overwrite the keys file.
+fn check_args(args: &BulkDeleteArgs) -> Result<()> {
+    check_ids(args)?;
+    match &args.failed_out {
+        Some(failed_out) => failed_out::check_not_input(&args.keys_file, failed_out),
+        None => Ok(()),
+    }
+}
+
 async fn delete(args: &BulkDeleteArgs) -> Result<ExitCode> {
-    let client = client(args)?;
-    let keys = keys::open(&args.keys_file, args.format).await?;
-    confirm(args, keys.total)?;
-    let bar = progress_bar(keys.total)?;
+    check_args(args)?;
+    // Drawn only once the run starts; the client reports pauses above it.
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    let client = client(args, &bar)?;
     let Keys {
-        stream,
+        mut stream,
         total,
         error,
-    } = keys;
+    } = keys::open(&args.keys_file, args.format).await?;
+    confirm(args, total)?;
+    style_bar(&bar, total)?;
+    let interrupt = Interrupt::new();
+    let mut ctrl_c =
+        CtrlC::install(interrupt.clone(), bar.clone()).context("cannot watch for Ctrl-C")?;
+    let _countdown = Countdown::start(client.clone(), bar.clone());
+    let mut out = KeysOut::create(destination(args))?;
+    let report = engine(&client, args, total, &bar)
+        .interrupt(interrupt)
+        .run_stream(&mut stream)
+        .await?;
+    bar.finish_and_clear();
+    let rest = keep_the_rest(&report, &mut stream, &mut out, &mut ctrl_c).await;
+    report::print_run(&report, *rest.as_ref().unwrap_or(&Rest::NONE));
+    rest?;
+    if let Some(written) = out.finish()? {
+        report::print_written(&written, Some(args));
+    }
+    check_read(&error)?;
+    Ok(if report.interrupted() {
+        ExitCode::from(EXIT_INTERRUPTED)
+    } else {
+        exit_code(report.is_complete())
+    })
+}
+
+/// Writes the keys the report lists as not deleted and, after an
+/// interrupt, every key left in the input, so that the output file holds
+/// everything still to do.
+async fn keep_the_rest(
+    report: &BulkDeleteReport,
+    stream: &mut KeyStream,
+    out: &mut KeysOut,
+    ctrl_c: &mut CtrlC,
+) -> Result<Rest> {
+    for failed in &report.failed {
+        out.push(&failed.key)?;
+    }
+    if !report.interrupted() {
+        return Ok(Rest::NONE);
+    }
+    drain(stream, out, ctrl_c).await
+}
+
+/// Writes the keys the input still holds; a press of Ctrl-C stops early.
+async fn drain(stream: &mut KeyStream, out: &mut KeysOut, ctrl_c: &mut CtrlC) -> Result<Rest> {
+    ctrl_c.draining();
+    let mut keys = 0;
+    loop {
+        tokio::select! {
+            key = stream.next() => match key {
+                Some(key) => {
+                    out.push(&key)?;
+                    keys += 1;
+                }
+                None => return Ok(Rest { keys, complete: true }),
+            },
+            () = ctrl_c.next_press() => return Ok(Rest { keys, complete: false }),
+        }
+    }
+}
+
+/// The bulk delete with the command's settings, moving `bar`.
+fn engine<'a>(
+    client: &'a Client,
+    args: &'a BulkDeleteArgs,
+    total: Option<u64>,
+    bar: &ProgressBar,
+) -> BulkDelete<'a> {
     let mut bulk = settings(
-        BulkDelete::new(&client, &args.account_id, &args.namespace_id),
+        BulkDelete::new(client, &args.account_id, &args.namespace_id),
         args,
     );
     if let Some(total) = total {
         bulk = bulk.expected_total(total);
     }
     let progress = bar.clone();
-    let report = bulk
-        .on_progress(move |p| progress.set_position(p.done))
-        .run_stream(stream)
-        .await?;
-    bar.finish_and_clear();
-    report_run(args, &report)?;
-    check_read(&error)?;
-    Ok(exit_code(report.is_complete()))
+    bulk.on_progress(move |p| progress.set_position(p.done))
+}
+
+/// Where the keys not deleted go: `--failed-out`, else a file named after
+/// the input, written only when some key remains.
+fn destination(args: &BulkDeleteArgs) -> Destination {
+    match &args.failed_out {
+        Some(path) => Destination::Given(path.clone()),
+        None => Destination::Remaining {
+            keys_file: args.keys_file.clone(),
+        },
+    }
 }
 
 async fn dry_run(args: &BulkDeleteArgs) -> Result<ExitCode> {
+    check_args(args)?;
     // Nothing is sent, so no credentials are needed.
     let client = Client::builder()
         .build()
@@ -72,12 +175,18 @@ async fn dry_run(args: &BulkDeleteArgs) -> Result<ExitCode> {
         args,
     );
     let plan = bulk.plan_stream(stream).await?;
-    report_plan(args, &plan)?;
+    report::print_plan(&plan);
+    if let Some(path) = &args.failed_out {
+        let out = KeysOut::create(Destination::Given(path.clone()))?;
+        write_keys(out, plan.invalid.iter().map(|f| f.key.as_str()))?;
+    }
     check_read(&error)?;
     Ok(exit_code(plan.invalid.is_empty()))
 }
 
-fn client(args: &BulkDeleteArgs) -> Result<Client> {
+/// The client: credentials from the environment, `--rate-limit` (the
+/// default is Cloudflare's own limit), and pauses reported above `bar`.
+fn client(args: &BulkDeleteArgs, bar: &ProgressBar) -> Result<Client> {
     let mut builder = ClientBuilder::from_env()
         .context("cannot read Cloudflare credentials from the environment")?;
     if let Some(base_url) = &args.base_url {
@@ -85,8 +194,8 @@ fn client(args: &BulkDeleteArgs) -> Result<Client> {
     }
     builder
         .retry_policy(RetryPolicy::default().with_max_attempts(args.max_attempts))
-        // Cloudflare's global limit: 1,200 requests per 5 minutes per user.
-        .rate_limit(RateLimit::per_window(1200, Duration::from_secs(300)))
+        .rate_limit(args.rate_limit.clone())
+        .on_pause(pause::observer(bar.clone(), &args.rate_limit))
         .build()
         .context("cannot configure the Cloudflare client")
 }
@@ -97,79 +206,29 @@ fn settings<'a>(bulk: BulkDelete<'a>, args: &BulkDeleteArgs) -> BulkDelete<'a> {
         .resends(args.max_attempts - 1)
 }
 
-/// A bar on stderr; indicatif draws nothing when stderr is not a terminal.
-fn progress_bar(total: Option<u64>) -> Result<ProgressBar> {
+/// Styles the bar on stderr for `total` keys; indicatif draws nothing when
+/// stderr is not a terminal. The message says why the run waits, if it does.
+fn style_bar(bar: &ProgressBar, total: Option<u64>) -> Result<()> {
     let template = match total {
-        Some(_) => "{bar:40} {pos}/{len} keys, {per_sec}, eta {eta}",
-        None => "{spinner} {pos} keys, {per_sec}",
+        Some(_) => "{bar:40} {pos}/{len} keys, {per_sec}, eta {eta} {msg}",
+        None => "{spinner} {pos} keys, {per_sec} {msg}",
     };
     let style = ProgressStyle::with_template(template).context("invalid progress bar template")?;
-    let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
     bar.set_style(style);
-    Ok(bar)
+    if let Some(total) = total {
+        bar.set_length(total);
+    }
+    Ok(())
 }
 
-fn report_run(args: &BulkDeleteArgs, report: &BulkDeleteReport) -> Result<()> {
-    println!(
-        "deleted {} of {} keys, {} failed",
-        report.deleted,
-        report.distinct(),
-        report.failed.len()
-    );
-    if report.duplicates > 0 {
-        eprintln!("{} repeated keys were skipped", report.duplicates);
+/// Writes `keys` and says where they went.
+fn write_keys<'k>(mut out: KeysOut, keys: impl Iterator<Item = &'k str>) -> Result<()> {
+    for key in keys {
+        out.push(key)?;
     }
-    for mismatch in &report.count_mismatches {
-        eprintln!(
-            "warning: an answer for {} keys listed {} as unsuccessful ({} of them not sent) \
-             but reported successful_key_count {:?}",
-            mismatch.sent,
-            mismatch.unsuccessful + mismatch.unknown_unsuccessful,
-            mismatch.unknown_unsuccessful,
-            mismatch.successful_key_count
-        );
+    if let Some(written) = out.finish()? {
+        report::print_written(&written, None);
     }
-    show_failures(&report.failed);
-    write_failed(args.failed_out.as_deref(), &report.failed)
-}
-
-fn report_plan(args: &BulkDeleteArgs, plan: &Plan) -> Result<()> {
-    for (index, size) in plan.chunks.iter().enumerate() {
-        println!("request {}: {size} keys", index + 1);
-    }
-    show_failures(&plan.invalid);
-    println!(
-        "dry run: would send {} keys in {} requests; {} invalid, {} repeated keys skipped",
-        plan.to_send(),
-        plan.chunks.len(),
-        plan.invalid.len(),
-        plan.duplicates
-    );
-    write_failed(args.failed_out.as_deref(), &plan.invalid)
-}
-
-fn show_failures(failed: &[FailedKey]) {
-    for failure in failed.iter().take(SHOWN_FAILURES) {
-        eprintln!("failed: {:?}: {}", failure.key, failure.error);
-    }
-    if failed.len() > SHOWN_FAILURES {
-        eprintln!("... and {} more failed keys", failed.len() - SHOWN_FAILURES);
-    }
-}
-
-fn write_failed(path: Option<&Path>, failed: &[FailedKey]) -> Result<()> {
-    let Some(path) = path else { return Ok(()) };
-    let json = keys::write_keys(path, failed.iter().map(|f| f.key.as_str()))?;
-    let format = if json {
-        " as a JSON array (a key holds a line break)"
-    } else {
-        ""
-    };
-    eprintln!(
-        "wrote {} failed keys to `{}`{format}",
-        failed.len(),
-        path.display()
-    );
     Ok(())
 }
 
@@ -187,5 +246,54 @@ fn exit_code(complete: bool) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cloudflare_kv::namespace_delete_multiple_key_value_pairs;
+
+    fn args(account_id: &str, namespace_id: &str) -> BulkDeleteArgs {
+        use clap::Parser;
+        let cli = crate::Cli::parse_from([
+            "cfkv",
+            "bulk-delete",
+            "--account-id",
+            account_id,
+            "--namespace-id",
+            namespace_id,
+            "--keys-file",
+            "keys.txt",
+        ]);
+        let crate::Command::BulkDelete(args) = cli.command;
+        args
+    }
+
+    /// The generated function's verdict on the ids, found without sending:
+    /// with no keys it fails on the ids, or, when they pass, on the body.
+    async fn generated_verdict(account_id: &str, namespace_id: &str) -> Option<String> {
+        let client = Client::builder().api_token("unused").build().unwrap();
+        let error =
+            namespace_delete_multiple_key_value_pairs(&client, account_id, namespace_id, &[])
+                .await
+                .unwrap_err();
+        let message = error.to_string();
+        (!message.starts_with("invalid input `body`")).then_some(message)
+    }
+
+    #[tokio::test]
+    async fn ids_are_checked_as_the_generated_function_does() {
+        let good = "0123456789abcdef0123456789abcdef";
+        let ids = ["", ".", "..", "a", good, &"é".repeat(32), &"a".repeat(33)];
+        for id in ids {
+            for (account_id, namespace_id) in [(id, good), (good, id)] {
+                let ours = check_ids(&args(account_id, namespace_id))
+                    .map_err(|e| e.root_cause().to_string())
+                    .err();
+                let theirs = generated_verdict(account_id, namespace_id).await;
+                assert_eq!(ours, theirs, "{account_id:?} / {namespace_id:?}");
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::load::Document;
 use crate::{Generated, Settings, overlay, write};
@@ -43,6 +44,8 @@ pub const DEFAULT_FILE_NAME: &str = "cloudflare_client.rs";
 #[must_use = "a builder does nothing until `generate` or `write` is called"]
 pub struct Builder {
     settings: Settings,
+    /// The `cfgen.toml` the builder came from, watched like the spec.
+    config: Option<PathBuf>,
     spec: PathBuf,
     overlays: Vec<PathBuf>,
     out_dir: Option<PathBuf>,
@@ -71,12 +74,45 @@ impl Builder {
     pub fn new(spec: impl Into<PathBuf>) -> Self {
         Builder {
             settings: Settings::default(),
+            config: None,
             spec: spec.into(),
             overlays: Vec::new(),
             out_dir: None,
             file_name: DEFAULT_FILE_NAME.to_string(),
             emit_rerun_if_changed: None,
         }
+    }
+
+    /// A builder set up by a `cfgen.toml`: its spec, overlays, selection, prefixes and
+    /// `strict`. Its `out` is ignored (a build script writes into `OUT_DIR`) and so is
+    /// its `[diff]` table.
+    ///
+    /// Paths in the file are relative to the file's folder; a relative `path` is
+    /// relative to the current directory, which for a build script is the package's
+    /// manifest directory. The config file is watched (`cargo:rerun-if-changed`)
+    /// together with the spec and the overlays. Setters called afterwards add to what
+    /// the file says.
+    ///
+    /// ```no_run
+    /// // build.rs
+    /// fn main() -> Result<(), cfgen::Error> {
+    ///     cfgen::Builder::from_config("cfgen.toml")?.write()?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn from_config(path: impl AsRef<Path>) -> Result<Self> {
+        let config = Config::from_path(path.as_ref())?;
+        Ok(Builder {
+            settings: config.settings,
+            config: Some(config.file),
+            ..Builder::new(config.spec)
+        }
+        .overlays(config.overlays))
+    }
+
+    fn overlays(mut self, paths: Vec<PathBuf>) -> Self {
+        self.overlays.extend(paths);
+        self
     }
 
     /// Replaces all settings at once, for callers that build a [`Settings`] elsewhere.
@@ -171,15 +207,22 @@ impl Builder {
         })
     }
 
-    /// Every file [`generate`](Builder::generate) reads, in reading order: the spec,
-    /// then the overlays. These are exactly the files cargo is told to watch.
+    /// Every file the builder reads, in reading order: the config file (when it came
+    /// from one), the spec, then the overlays. These are exactly the files cargo is told
+    /// to watch.
     pub fn inputs(&self) -> Vec<&Path> {
-        std::iter::once(self.spec.as_path())
+        self.config
+            .iter()
+            .map(PathBuf::as_path)
+            .chain(std::iter::once(self.spec.as_path()))
             .chain(self.overlays.iter().map(PathBuf::as_path))
             .collect()
     }
 
     fn load(&self) -> Result<Document> {
+        if let Some(config) = &self.config {
+            self.watch(config);
+        }
         self.watch(&self.spec);
         let mut doc = Document::from_path(&self.spec)?;
         for path in &self.overlays {
@@ -269,6 +312,41 @@ mod tests {
             explicit.resolved_out_dir(Some("/env".into())).unwrap(),
             Path::new("/mine")
         );
+    }
+
+    #[test]
+    fn from_config_takes_paths_and_settings_from_the_file_and_watches_it() {
+        let dir = std::env::temp_dir().join(format!("cfgen-builder-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("cfgen.toml");
+        std::fs::write(
+            &file,
+            "spec = 'spec/a.yaml'\noverlays = ['spec/o.yaml']\nout = 'ignored'\n\
+             operations = ['op-1']\nstrip_prefixes = ['p-']\nstrict = true\n",
+        )
+        .unwrap();
+        let builder = Builder::from_config(&file).unwrap().tag("kv");
+        let want: Vec<PathBuf> = vec![
+            file.clone(),
+            dir.join("spec/a.yaml"),
+            dir.join("spec/o.yaml"),
+        ];
+        assert_eq!(
+            builder.inputs(),
+            want.iter().map(PathBuf::as_path).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            builder.settings,
+            Settings {
+                operations: vec!["op-1".into()],
+                tags: vec!["kv".into()],
+                all: false,
+                strip_prefixes: vec!["p-".into()],
+                strict: true,
+            }
+        );
+        assert_eq!(builder.out_dir, None, "a build script writes into OUT_DIR");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -54,8 +54,20 @@ pub enum Error {
         tag: String,
     },
     /// Nothing was selected.
-    #[error("no operation selected: pass --operation, --tag or --all")]
+    #[error(
+        "no operation selected: pass --operation, --tag or --all, or set `operations`, `tags` or `all` in cfgen.toml"
+    )]
     NothingSelected,
+    /// A `cfgen.toml` is not valid.
+    #[error("{file}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Config {
+        /// The config file, as the user named it.
+        file: String,
+        /// The line the problem is on, when the parser knows it.
+        line: Option<usize>,
+        /// What is wrong, naming the key.
+        message: String,
+    },
     /// A `$ref` points at nothing.
     #[error("{file}: {pointer}: `$ref` target `{target}` does not exist")]
     DanglingRef {

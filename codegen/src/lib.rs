@@ -12,6 +12,11 @@
 //!
 //! [`generate`] runs stages 1b to 4 without any I/O and is what every front end calls.
 //!
+//! Around the pipeline: [`config`] reads `cfgen.toml`, which every front end shares;
+//! [`diff`] compares what two documents generate; [`slice`](mod@slice) cuts the minimal
+//! self-contained document for a selection; [`update`] strings diff, slice and
+//! generate together for a project moving to a new document.
+//!
 //! ```no_run
 //! let doc = cfgen::load::Document::from_path("spec/openapi.yaml".as_ref())?;
 //! let settings = cfgen::Settings::operations(["workers-kv-namespace-delete-multiple-key-value-pairs"]);
@@ -40,6 +45,17 @@
 //! }
 //! ```
 //!
+//! A project with a `cfgen.toml` (see [`config`]) says all of that once, for the
+//! build script and the `cfgen` command alike:
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() -> Result<(), cfgen::Error> {
+//!     cfgen::Builder::from_config("cfgen.toml")?.write()?;
+//!     Ok(())
+//! }
+//! ```
+//!
 //! The written code is included with
 //! `include!(concat!(env!("OUT_DIR"), "/cloudflare_client.rs"))` and needs these
 //! ordinary dependencies: `cfgen-runtime`, `serde` with the `derive` feature, and
@@ -47,6 +63,7 @@
 #![deny(missing_docs)]
 
 mod builder;
+pub mod config;
 pub mod diff;
 pub mod error;
 mod format;
@@ -58,9 +75,12 @@ mod render;
 pub mod resolve;
 pub mod select;
 mod settings;
+pub mod slice;
+pub mod update;
 pub mod write;
 
 pub use builder::{Builder, DEFAULT_FILE_NAME, Written};
+pub use config::{CONFIG_FILE, Config, FailOn};
 pub use error::{Error, Result, Skip};
 pub use settings::{BULK_DELETE_OPERATION, Settings, WORKERS_KV_PREFIXES};
 

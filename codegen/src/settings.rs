@@ -26,7 +26,8 @@ pub struct Settings {
 
 impl Settings {
     /// The settings the committed `generated/` crate is generated with: bulk delete,
-    /// with the Workers KV prefixes stripped. The CLI's defaults are these.
+    /// with the Workers KV prefixes stripped, as the repository's `cfgen.toml` says.
+    /// The CLI has no defaults of its own; it reads them from `cfgen.toml`.
     pub fn bulk_delete() -> Self {
         Settings {
             operations: vec![BULK_DELETE_OPERATION.to_string()],

@@ -122,6 +122,9 @@ fn bad_input_fails_cleanly_and_writes_nothing() {
         let dir = scratch(name, spec);
         let mut args = vec!["generate", "--spec", "spec.yaml", "--out", "out"];
         args.extend_from_slice(extra);
+        if !extra.contains(&"--operation") {
+            args.extend(["--operation", "make-thing"]);
+        }
         let out = cfgen(&args, &dir);
         assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
         assert!(stderr(&out).contains(want), "{name}: {}", stderr(&out));

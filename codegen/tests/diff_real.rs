@@ -109,7 +109,8 @@ fn bulk_delete_2023_to_2024() {
     // documents: `api-response-single` (2023) required `result` and typed it `anyOf:
     // [object, string]`; `workers-kv_api-response-common-no-result` (2024) leaves it
     // optional and an object, and its generated name differs. The description changed
-    // "Namespace" to "namespace". The schema renames that keep the structure and the
+    // "Namespace" to "namespace". The failure envelope's `result` (`4xx` in 2023, `4XX`
+    // in 2024) lost its `enum: [null]`. The schema renames that keep the structure and the
     // Rust name (`bulk_delete` → `workers-kv_bulk_delete`, `messages` →
     // `workers-kv_messages`) produce nothing.
     let mut kinds: Vec<&str> = report
@@ -124,6 +125,7 @@ fn bulk_delete_2023_to_2024() {
         [
             "became-optional",
             "docs-changed",
+            "error-response-changed",
             "method-changed",
             "parameter-renamed",
             "parameter-renamed",

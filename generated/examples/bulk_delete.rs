@@ -97,12 +97,11 @@ fn summarize(report: &BulkDeleteReport) -> ExitCode {
         report.duplicates
     );
     for failed in &report.failed {
-        eprintln!(
-            "not deleted: {}: {} ({:?})",
-            failed.key,
-            failed.error,
-            failed.error.kind()
-        );
+        // Keys an interrupt left behind met no error, so have no kind.
+        match failed.error.kind() {
+            Some(kind) => eprintln!("not deleted: {}: {} ({kind:?})", failed.key, failed.error),
+            None => eprintln!("not deleted: {}: {}", failed.key, failed.error),
+        }
     }
     if report.is_complete() {
         ExitCode::SUCCESS

@@ -1,12 +1,15 @@
-//! Configuration: [`ClientBuilder`], from code or from the environment.
+//! Configuration: [`ClientBuilder`], from code or from the environment. It
+//! is the one place every setting lives; [`ClientBuilder::build`] checks them
+//! all.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::Url;
-
+use crate::base_url;
 use crate::client::{Client, Inner};
 use crate::credentials::{BASE_URL_VAR, Credentials};
+use crate::throttle::{PauseInfo, PauseObserver, Throttle};
 use crate::timer::{Timer, TokioTimer};
 use crate::{Error, RateLimit, RetryPolicy};
 
@@ -32,14 +35,18 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// assert_eq!(client.base_url(), "https://api.cloudflare.com/client/v4");
 /// # Ok::<(), cfgen_runtime::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientBuilder {
     base_url: String,
+    /// The environment variable the base URL came from, for messages.
+    base_url_var: Option<&'static str>,
     credentials: Option<Credentials>,
     retry_policy: RetryPolicy,
     connect_timeout: Duration,
     request_timeout: Duration,
     rate_limit: Option<RateLimit>,
+    server_pacing: bool,
+    on_pause: Option<PauseObserver>,
     timer: Arc<dyn Timer>,
     user_agent: String,
 }
@@ -47,15 +54,19 @@ pub struct ClientBuilder {
 impl ClientBuilder {
     /// A builder with the defaults: [`DEFAULT_BASE_URL`], no credentials,
     /// [`RetryPolicy::default`], [`DEFAULT_CONNECT_TIMEOUT`],
-    /// [`DEFAULT_REQUEST_TIMEOUT`], no client-side rate limit.
+    /// [`DEFAULT_REQUEST_TIMEOUT`], no client-side rate limit, pacing from
+    /// the server's `RateLimit` headers on.
     pub fn new() -> Self {
         ClientBuilder {
             base_url: DEFAULT_BASE_URL.to_owned(),
+            base_url_var: None,
             credentials: None,
             retry_policy: RetryPolicy::default(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             rate_limit: None,
+            server_pacing: true,
+            on_pause: None,
             timer: Arc::new(TokioTimer),
             user_agent: concat!("cfgen-runtime/", env!("CARGO_PKG_VERSION")).to_owned(),
         }
@@ -70,7 +81,9 @@ impl ClientBuilder {
     /// A builder configured through `lookup` (so tests need not touch the
     /// process environment): credentials as in
     /// [`Credentials::from_env_vars`], and the base URL from
-    /// `CLOUDFLARE_BASE_URL` when set.
+    /// `CLOUDFLARE_BASE_URL` when set. The base URL is checked by
+    /// [`build`](ClientBuilder::build), like every other setting, and its
+    /// errors name the variable.
     pub fn from_env_vars(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let credentials = Credentials::from_env_vars(&lookup)?;
         let mut builder = Self::new().credentials(credentials);
@@ -78,17 +91,23 @@ impl ClientBuilder {
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty());
         if let Some(base_url) = base_url {
-            parse_base_url(&base_url)
-                .map_err(|reason| Error::config(format!("{BASE_URL_VAR}: {reason}")))?;
             builder = builder.base_url(base_url);
+            builder.base_url_var = Some(BASE_URL_VAR);
         }
         Ok(builder)
     }
 
     /// Sets the base URL; request paths are appended to its path, so
     /// `https://api.cloudflare.com/client/v4` keeps its `/client/v4`.
+    ///
+    /// It must be `https`, except that plain `http` is accepted for loopback
+    /// hosts (127.0.0.0/8, `::1`, `localhost`) where tests and local mocks
+    /// listen: anywhere else it would send the credentials in clear text. It
+    /// must not hold a user name, password, query or fragment; errors show
+    /// it with those parts replaced by `<redacted>`.
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into();
+        self.base_url_var = None;
         self
     }
 
@@ -124,9 +143,52 @@ impl ClientBuilder {
     }
 
     /// Limits the requests this client (and its clones, and other clients
-    /// given a clone of `rate_limit`) sends per window.
+    /// given a clone of `rate_limit`) sends per window. It applies on top of
+    /// [`server_pacing`](ClientBuilder::server_pacing), and alone when the
+    /// server sends no `RateLimit` headers.
     pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
         self.rate_limit = Some(rate_limit);
+        self
+    }
+
+    /// Turns pacing from the server's `RateLimit` / `RateLimit-Policy`
+    /// headers on (the default) or off. When on, each successful answer that
+    /// carries them sets the client's budget: the requests the server says
+    /// remain, less the client's requests still in flight (the answer
+    /// cannot count them yet), less those sent since. When the budget is
+    /// spent, requests wait for the server's window to reset instead of
+    /// running into a 429, which at Cloudflare blocks every call of the user
+    /// for five minutes.
+    pub fn server_pacing(mut self, enabled: bool) -> Self {
+        self.server_pacing = enabled;
+        self
+    }
+
+    /// Calls `observer` when the client starts a pause of a second or more
+    /// (every request waits: the server asked, the budget is spent, or the
+    /// client-side limit is full), and when it starts refusing requests
+    /// because the server asked for a longer wait than
+    /// [`RetryPolicy::max_server_wait`]. Each pause is reported once;
+    /// answers that move its end by a second or less are not reported
+    /// again. [`Client::pause`] tells whether a pause is still in force.
+    ///
+    /// The observer runs on the task that hit the pause, so it should be
+    /// quick (print a line, update a progress bar). Pauses are also logged
+    /// with `tracing` at info level (refusals at warn).
+    ///
+    /// ```
+    /// use cfgen_runtime::{Client, PauseInfo};
+    ///
+    /// let client = Client::builder()
+    ///     .on_pause(|pause: &PauseInfo| {
+    ///         let secs = pause.wait.as_secs();
+    ///         eprintln!("{}: waiting {}m {}s", pause.reason, secs / 60, secs % 60);
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), cfgen_runtime::Error>(())
+    /// ```
+    pub fn on_pause(mut self, observer: impl Fn(&PauseInfo) + Send + Sync + 'static) -> Self {
+        self.on_pause = Some(Arc::new(observer));
         self
     }
 
@@ -145,7 +207,11 @@ impl ClientBuilder {
 
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
-        let base_url = parse_base_url(&self.base_url).map_err(Error::config)?;
+        let base_url = base_url::parse(&self.base_url).map_err(|reason| Error::BaseUrl {
+            url: base_url::redact(&self.base_url),
+            variable: self.base_url_var,
+            reason,
+        })?;
         self.retry_policy.check()?;
         check_timeout("connect timeout", self.connect_timeout)?;
         check_timeout("request timeout", self.request_timeout)?;
@@ -164,6 +230,12 @@ impl ClientBuilder {
             .user_agent(self.user_agent)
             .build()
             .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        let throttle = Throttle::new(
+            Arc::clone(&self.timer),
+            self.rate_limit.clone(),
+            self.server_pacing,
+            self.on_pause,
+        );
         Ok(Client::from_inner(Inner {
             http,
             base_url,
@@ -173,8 +245,30 @@ impl ClientBuilder {
             connect_timeout: self.connect_timeout,
             request_timeout: self.request_timeout,
             rate_limit: self.rate_limit,
+            server_pacing: self.server_pacing,
             timer: self.timer,
+            throttle: Arc::new(throttle),
         }))
+    }
+}
+
+/// Shows the settings; the credentials and the base URL's user info, query
+/// and fragment are redacted.
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &base_url::redact(&self.base_url))
+            .field("base_url_var", &self.base_url_var)
+            .field("credentials", &self.credentials)
+            .field("retry_policy", &self.retry_policy)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("rate_limit", &self.rate_limit)
+            .field("server_pacing", &self.server_pacing)
+            .field("on_pause", &self.on_pause.as_ref().map(|_| "<observer>"))
+            .field("timer", &self.timer)
+            .field("user_agent", &self.user_agent)
+            .finish()
     }
 }
 
@@ -189,54 +283,4 @@ fn check_timeout(what: &str, timeout: Duration) -> Result<(), Error> {
         return Err(Error::config(format!("{what} must not be zero")));
     }
     Ok(())
-}
-
-/// Parses and normalises a base URL: http or https, no credentials, query or
-/// fragment, and no trailing slash on the path. Errors never echo a URL that
-/// holds credentials.
-pub(crate) fn parse_base_url(raw: &str) -> Result<Url, String> {
-    let mut url = Url::parse(raw.trim()).map_err(|e| format!("invalid base url `{raw}`: {e}"))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("base url must not contain a user name or password".to_owned());
-    }
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("base url `{raw}` must use http or https"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(format!(
-            "base url `{raw}` must not have a query or fragment"
-        ));
-    }
-    let path = url.path().trim_end_matches('/').to_owned();
-    url.set_path(&path);
-    Ok(url)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_base_url;
-
-    #[test]
-    fn base_urls_are_normalised_and_checked() {
-        let ok = |raw| parse_base_url(raw).unwrap().to_string();
-        assert_eq!(
-            ok("https://api.cloudflare.com/client/v4/"),
-            "https://api.cloudflare.com/client/v4"
-        );
-        assert_eq!(ok("http://127.0.0.1:8080"), "http://127.0.0.1:8080/");
-        let err = |raw| parse_base_url(raw).unwrap_err();
-        assert_eq!(
-            err("ftp://x/"),
-            "base url `ftp://x/` must use http or https"
-        );
-        assert_eq!(
-            err("https://x/v4?a=1"),
-            "base url `https://x/v4?a=1` must not have a query or fragment"
-        );
-        assert_eq!(
-            err("https://user:hunter2@x/"),
-            "base url must not contain a user name or password"
-        );
-        assert!(err("not a url").starts_with("invalid base url `not a url`: "));
-    }
 }

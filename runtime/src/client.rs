@@ -1,13 +1,12 @@
-//! The client: sends [`Request`]s with authentication, retries, the
-//! client-side rate limit and tracing, and turns answers into results.
+//! The client: sends [`Request`]s with authentication, retries, client-wide
+//! pacing ([`throttle`](crate::throttle)) and tracing, and turns answers into
+//! results.
 
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use backon::Retryable;
 use bytes::Bytes;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
@@ -16,15 +15,18 @@ use tracing::Instrument;
 
 use crate::builder::ClientBuilder;
 use crate::envelope::Envelope;
+use crate::error::WaitTooLong;
 use crate::error::{ApiError, DecodeError, TransportError, body_start};
 use crate::request::Request;
+use crate::throttle::{PauseInfo, Throttle, Ticket};
 use crate::timer::Timer;
 use crate::{Credentials, Error, RateLimit, RetryPolicy, server_wait};
 
 /// A Cloudflare API client. Generated operation functions take `&Client`.
 ///
-/// Cheap to clone: clones share the connection pool and the client-side rate
-/// limit.
+/// Cheap to clone: clones share the connection pool, the client-side rate
+/// limit and the client-wide pacing: when an answer asks for a wait, every
+/// clone waits (see [`RetryPolicy`] and [`Client::pause`]).
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), cfgen_runtime::Error> {
@@ -48,7 +50,9 @@ pub(crate) struct Inner {
     pub(crate) connect_timeout: Duration,
     pub(crate) request_timeout: Duration,
     pub(crate) rate_limit: Option<RateLimit>,
+    pub(crate) server_pacing: bool,
     pub(crate) timer: Arc<dyn Timer>,
+    pub(crate) throttle: Arc<Throttle>,
 }
 
 /// What the caller will do with a successful body.
@@ -69,11 +73,6 @@ struct Prepared {
     operation: Cow<'static, str>,
     expect: Expect,
 }
-
-/// An attempt or the retry loop, boxed so that `Send` is proven where the
-/// future is made.
-type AttemptFuture =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Answer, Error>> + Send>>;
 
 /// A successful answer.
 struct Answer {
@@ -108,6 +107,14 @@ impl Client {
     /// The retry policy.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry_policy
+    }
+
+    /// The client-wide pause in force now, if any: no request of this
+    /// client (or its clones) starts before [`PauseInfo::until`]. A
+    /// progress display can poll it; [`ClientBuilder::on_pause`] reports
+    /// pauses as they begin.
+    pub fn pause(&self) -> Option<PauseInfo> {
+        self.inner.throttle.current_pause()
     }
 
     /// Sends `request` and decodes the whole JSON body as `T` (for Cloudflare
@@ -156,54 +163,107 @@ impl Client {
         self.send_with_retries(prepared).instrument(span).await
     }
 
-    /// Runs the attempts. The closures own their captures, and each attempt
-    /// and the retry loop are boxed as `Send` futures: without that, rustc
-    /// cannot prove the `send` future `Send` (auto traits over higher-ranked
-    /// lifetimes held across an await), and callers need `Send` for
-    /// `tokio::spawn`. A test in `tests/behaviour/requests.rs` pins this. Two
-    /// allocations per request are nothing next to an HTTP round trip.
+    /// Runs the attempts: each passes the client-wide throttle, and each
+    /// failure decides the wait before the next (see [`RetryPolicy`]).
     async fn send_with_retries(&self, prepared: Prepared) -> Result<Answer, Error> {
-        let prepared = Arc::new(prepared);
-        let attempts = Arc::new(AtomicU32::new(0));
-        let attempt = {
-            let (client, attempts) = (self.clone(), Arc::clone(&attempts));
-            move || {
-                let number = attempts.fetch_add(1, Ordering::Relaxed) + 1;
-                let (client, prepared) = (client.clone(), Arc::clone(&prepared));
-                let future: AttemptFuture =
-                    Box::pin(async move { client.attempt(&prepared, number).await });
-                future
+        let mut sent = 0;
+        loop {
+            let ticket = self
+                .inner
+                .throttle
+                .admit(prepared.operation.clone(), sent)
+                .await?;
+            sent += 1;
+            let error = match self.attempt(&prepared, sent, &ticket).await {
+                Ok(answer) => return Ok(answer),
+                Err(error) => error,
+            };
+            let plan = self.plan_retry(error, sent);
+            // Leaving the flight wakes waiting requests: only once the pause
+            // this answer asked for is in place.
+            drop(ticket);
+            match plan {
+                Err(error) => {
+                    tracing::debug!(attempts = sent, %error, "request failed");
+                    return Err(error);
+                }
+                Ok(Some(backoff)) => self.inner.timer.sleep(backoff).await,
+                // The client pauses: the throttle holds the next attempt.
+                Ok(None) => {}
             }
-        };
-        let policy = self.inner.retry_policy.clone();
-        let timer = Arc::clone(&self.inner.timer);
-        let notify_attempts = Arc::clone(&attempts);
-        let retrying: AttemptFuture = Box::pin(
-            attempt
-                .retry(policy.backoff())
-                .sleep(move |delay| timer.sleep(delay))
-                .when(Error::is_retryable)
-                .adjust(move |error: &Error, backoff| policy.next_delay(error, backoff))
-                .notify(move |error: &Error, delay: Duration| {
-                    tracing::info!(
-                        attempt = notify_attempts.load(Ordering::Relaxed),
-                        delay_ms = delay.as_millis() as u64,
-                        %error,
-                        "retrying",
-                    );
-                }),
-        );
-        let result = retrying.await;
-        if let Err(error) = &result {
-            tracing::debug!(attempts = attempts.load(Ordering::Relaxed), %error, "request failed");
         }
-        result
     }
 
-    async fn attempt(&self, prepared: &Prepared, number: u32) -> Result<Answer, Error> {
-        if let Some(rate_limit) = &self.inner.rate_limit {
-            rate_limit.acquire(self.inner.timer.as_ref()).await;
+    /// What to do after attempt `sent` failed: `Err` to stop, or retry
+    /// after this request's own backoff (`Some`) or after the client-wide
+    /// pause (`None`). A wait the server asked for (or any 429) pauses the
+    /// whole client, even when this request has no attempts left, so that
+    /// the others hold off too.
+    fn plan_retry(&self, error: Error, sent: u32) -> Result<Option<Duration>, Error> {
+        if !error.is_retryable() {
+            return Err(error);
         }
+        let policy = &self.inner.retry_policy;
+        let last = sent >= policy.max_attempts();
+        let requested = match (error.retry_after(), error.status()) {
+            (Some(wait), Some(status)) => Some((wait, status)),
+            (None, Some(StatusCode::TOO_MANY_REQUESTS)) => {
+                Some((Duration::ZERO, StatusCode::TOO_MANY_REQUESTS))
+            }
+            _ => None,
+        };
+        let Some((requested, status)) = requested else {
+            let backoff = policy.backoff(sent);
+            return match last {
+                true => Err(error),
+                false => Ok(Some(log_retry(sent, backoff, error))),
+            };
+        };
+        let Some(wait) = policy.server_wait(requested, sent) else {
+            return Err(self.wait_too_long(error, requested, status, sent));
+        };
+        self.inner.throttle.pause(wait, status);
+        match last {
+            true => Err(error),
+            false => {
+                log_retry(sent, wait, error);
+                Ok(None)
+            }
+        }
+    }
+
+    /// Starts refusing requests and turns `error` into the
+    /// [`Error::WaitTooLong`] this request returns.
+    fn wait_too_long(
+        &self,
+        error: Error,
+        requested: Duration,
+        status: StatusCode,
+        sent: u32,
+    ) -> Error {
+        let max_server_wait = self.inner.retry_policy.max_server_wait();
+        self.inner
+            .throttle
+            .refuse(requested, status, max_server_wait);
+        let Error::Api(answer) = error else {
+            return error;
+        };
+        Error::WaitTooLong(Box::new(WaitTooLong {
+            operation: answer.operation.clone(),
+            wait: requested,
+            max_server_wait,
+            status,
+            attempts: sent,
+            answer: Some(*answer),
+        }))
+    }
+
+    async fn attempt(
+        &self,
+        prepared: &Prepared,
+        number: u32,
+        ticket: &Ticket,
+    ) -> Result<Answer, Error> {
         let transport = |source| {
             Error::Transport(Box::new(TransportError {
                 operation: prepared.operation.clone(),
@@ -230,6 +290,12 @@ impl Client {
             bytes = body.len(),
             "answer received"
         );
+        if status.is_success() {
+            ticket.record_budget(server_wait::budget(
+                &headers,
+                self.inner.timer.system_time(),
+            ));
+        }
         self.check_answer(prepared, number, status, &headers, body)
     }
 
@@ -306,6 +372,17 @@ impl Client {
     }
 }
 
+/// Logs a retry and passes the delay through.
+fn log_retry(attempt: u32, delay: Duration, error: Error) -> Duration {
+    tracing::info!(
+        attempt,
+        delay_ms = delay.as_millis() as u64,
+        %error,
+        "retrying",
+    );
+    delay
+}
+
 fn header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), Error> {
     let header_name = HeaderName::from_bytes(name.as_bytes())
         .map_err(|_| Error::invalid_input(name, "is not a valid HTTP header name"))?;
@@ -345,6 +422,7 @@ impl fmt::Debug for Client {
             .field("connect_timeout", &inner.connect_timeout)
             .field("request_timeout", &inner.request_timeout)
             .field("rate_limit", &inner.rate_limit)
+            .field("server_pacing", &inner.server_pacing)
             .field("timer", &inner.timer)
             .finish_non_exhaustive()
     }

@@ -25,10 +25,26 @@ pub enum Error {
         reason: String,
     },
     /// The client could not be configured (missing or invalid environment
-    /// variables, an invalid base URL, a zero rate limit, ...).
+    /// variables, a zero rate limit, ...).
     #[error("invalid configuration: {reason}")]
     Config {
         /// What is wrong.
+        reason: String,
+    },
+    /// The base URL cannot be used: not a URL, not https (plain http is
+    /// accepted only for loopback hosts), or holding a user name, password,
+    /// query or fragment. Its [`kind`](Error::kind) is [`ErrorKind::Config`].
+    #[error(
+        "invalid base url `{url}`{}: {reason}",
+        .variable.map(|name| format!(" (from {name})")).unwrap_or_default()
+    )]
+    BaseUrl {
+        /// The URL with any user info, query and fragment replaced by
+        /// `<redacted>`, so that the error never carries a secret.
+        url: String,
+        /// The environment variable it came from, if any.
+        variable: Option<&'static str>,
+        /// What is wrong with it.
         reason: String,
     },
     /// The request did not get an HTTP answer: connecting failed, the
@@ -41,6 +57,15 @@ pub enum Error {
     /// A successful answer whose body does not match the expected type.
     #[error(transparent)]
     Decode(Box<DecodeError>),
+    /// The server asked the client to wait longer than
+    /// [`RetryPolicy::max_server_wait`](crate::RetryPolicy::max_server_wait)
+    /// (a 429 during Cloudflare's five-minute block, say), so the client
+    /// gave up instead of waiting. The request that got that answer fails
+    /// with it, and so does every request of the client (clones included)
+    /// that would start before the wait is over, without being sent
+    /// ([`Error::attempts`] is then 0). See [`WaitTooLong`].
+    #[error(transparent)]
+    WaitTooLong(Box<WaitTooLong>),
     /// Reading a list page by page stopped because the server's answers
     /// cannot be followed: a cursor it sent before, a page it was not asked
     /// for, or pages without end. See [`paginate`](crate::paginate).
@@ -66,7 +91,7 @@ pub enum ErrorKind {
     Auth,
     /// The resource does not exist (404).
     NotFound,
-    /// Too many requests (429).
+    /// Too many requests (429), including [`Error::WaitTooLong`] after one.
     RateLimited,
     /// The server failed (5xx).
     Server,
@@ -116,7 +141,8 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::InvalidInput { .. } => ErrorKind::InvalidInput,
-            Error::Config { .. } => ErrorKind::Config,
+            Error::Config { .. } | Error::BaseUrl { .. } => ErrorKind::Config,
+            Error::WaitTooLong(e) => kind_of_status(e.status),
             Error::Transport(e) if e.source.is_timeout() => ErrorKind::Timeout,
             Error::Transport(_) => ErrorKind::Transport,
             Error::Api(e) => kind_of_status(e.status),
@@ -125,32 +151,47 @@ impl Error {
         }
     }
 
-    /// The HTTP status of the answer, when there was one.
+    /// The HTTP status of the answer this request got, when there was one.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
+            Error::WaitTooLong(e) => e.answer.as_ref().map(|answer| answer.status),
             _ => None,
         }
     }
 
     /// How long the server asked the client to wait before trying again
     /// (`Retry-After`, or a `RateLimit` header with nothing remaining).
+    /// [`Duration::MAX`] stands for a `Retry-After` that could not be read.
+    /// For [`Error::WaitTooLong`], the part of the wait still ahead when the
+    /// error was made.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::Api(e) => e.retry_after,
+            Error::WaitTooLong(e) => Some(e.wait),
             _ => None,
         }
     }
 
+    /// Whether this is [`Error::WaitTooLong`]: the server asked for a longer
+    /// wait than the client accepts, so this request and every one that
+    /// would start before the wait is over fail without waiting (and those
+    /// never sent have [`attempts`](Error::attempts) 0).
+    pub fn is_wait_too_long(&self) -> bool {
+        matches!(self, Error::WaitTooLong(_))
+    }
+
     /// Whether trying the same request again later may succeed: transport
-    /// failures, timeouts, 429 and 5xx answers.
+    /// failures, timeouts, 429 and 5xx answers, and [`Error::WaitTooLong`]
+    /// (once the wait is over).
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport(e) => !e.source.is_builder(),
             Error::Api(e) => {
                 e.status == StatusCode::TOO_MANY_REQUESTS || e.status.is_server_error()
             }
+            Error::WaitTooLong(_) => true,
             _ => false,
         }
     }
@@ -161,6 +202,7 @@ impl Error {
             Error::Transport(e) => Some(&e.operation),
             Error::Api(e) => Some(&e.operation),
             Error::Decode(e) => Some(&e.operation),
+            Error::WaitTooLong(e) => Some(&e.operation),
             Error::Pagination { operation, .. } => Some(operation),
             _ => None,
         }
@@ -172,14 +214,16 @@ impl Error {
             Error::Transport(e) => e.attempts,
             Error::Api(e) => e.attempts,
             Error::Decode(e) => e.attempts,
+            Error::WaitTooLong(e) => e.attempts,
             _ => 0,
         }
     }
 
-    /// The API error, when the server answered with one.
+    /// The API error, when the server answered this request with one.
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             Error::Api(e) => Some(e),
+            Error::WaitTooLong(e) => e.answer.as_ref(),
             _ => None,
         }
     }
@@ -264,9 +308,71 @@ impl fmt::Display for ApiError {
             write_messages(f, &self.errors)?;
         }
         if let Some(wait) = self.retry_after {
-            write!(f, " (server asked to retry after {wait:?})")?;
+            write!(f, " (server asked to retry after {})", Wait(wait))?;
         }
         write_attempts(f, self.attempts)
+    }
+}
+
+/// The server asked for a longer wait than the client accepts; see
+/// [`Error::WaitTooLong`].
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub struct WaitTooLong {
+    /// The operation id of this request.
+    pub operation: Cow<'static, str>,
+    /// The part of the server's wait still ahead when this error was made
+    /// ([`Duration::MAX`] when the `Retry-After` could not be read).
+    pub wait: Duration,
+    /// The longest wait the client accepts
+    /// ([`RetryPolicy::max_server_wait`](crate::RetryPolicy::max_server_wait)).
+    pub max_server_wait: Duration,
+    /// The status of the answer that asked for the wait, which may have
+    /// been another request's (429 for Cloudflare's rate-limit block).
+    pub status: StatusCode,
+    /// How many times this request was sent (0: never, because another
+    /// request's answer had already asked for the wait).
+    pub attempts: u32,
+    /// The answer this request got, when it was the one asking for the
+    /// wait.
+    pub answer: Option<ApiError>,
+}
+
+impl fmt::Display for WaitTooLong {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let max = Wait(self.max_server_wait);
+        match &self.answer {
+            Some(answer) => write!(
+                f,
+                "{answer}; not retried: that is longer than the {max} this client waits"
+            ),
+            None => write!(
+                f,
+                "{} not sent: the server ({}) asked this client to wait {}, longer than the {max} it waits",
+                self.operation,
+                self.status,
+                Wait(self.wait)
+            ),
+        }
+    }
+}
+
+/// Shows a wait rounded up to whole seconds when it is that long, and names
+/// the stand-in for an unreadable `Retry-After`.
+struct Wait(Duration);
+
+impl fmt::Display for Wait {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Wait(wait) = *self;
+        if wait == Duration::MAX {
+            return f.write_str("an unreadable time");
+        }
+        let whole = Duration::from_secs(wait.as_secs());
+        match wait {
+            wait if wait < Duration::from_secs(1) => write!(f, "{wait:?}"),
+            wait if wait == whole => write!(f, "{wait:?}"),
+            _ => write!(f, "{:?}", whole + Duration::from_secs(1)),
+        }
     }
 }
 
@@ -404,6 +510,15 @@ mod tests {
                 Api
             ]
         );
+    }
+
+    #[test]
+    fn waits_are_shown_rounded_up_to_seconds() {
+        let shown = |wait| Wait(wait).to_string();
+        assert_eq!(shown(Duration::from_secs(300)), "300s");
+        assert_eq!(shown(Duration::from_millis(299_001)), "300s");
+        assert_eq!(shown(Duration::from_millis(250)), "250ms");
+        assert_eq!(shown(Duration::MAX), "an unreadable time");
     }
 
     #[test]

@@ -4,22 +4,57 @@
 //! [`validate`], builds a [`Request`] (path segments escaped with
 //! [`encode_path`]) and hands it to a [`Client`]. Everything shared lives
 //! here: authentication, the response envelope, one [`Error`] type, retries
-//! with backoff that honour `Retry-After` and `RateLimit` headers, an
-//! optional client-side [`RateLimit`], timeouts and `tracing`.
+//! with jittered backoff, client-wide pacing under Cloudflare's rate limit,
+//! timeouts and `tracing`. [`ClientBuilder`] and [`RetryPolicy`] hold every
+//! setting.
+//!
+//! # Rate limits
+//!
+//! Cloudflare allows 1,200 requests per five minutes per user, across every
+//! tool the user runs, and answers every call with 429 for five minutes once
+//! that is exceeded. A client (with all its clones) therefore paces itself
+//! as one:
+//!
+//! - When an answer asks for a wait (`Retry-After`, a `RateLimit` header with
+//!   nothing remaining, or any 429), every request of the client waits for
+//!   the same deadline, each resuming with a little jitter. `Retry-After: 0`
+//!   still backs off; a `Retry-After` that cannot be read counts as a long
+//!   wait.
+//! - The `RateLimit` / `RateLimit-Policy` headers of successful answers set
+//!   a budget shared with the requests in flight; once it is spent, requests
+//!   wait for the server's window to reset rather than trigger the block
+//!   ([`ClientBuilder::server_pacing`]).
+//! - An optional client-side [`RateLimit`] (such as `"600/5m".parse()?`)
+//!   leaves room for the user's other tools.
+//! - A wait longer than [`RetryPolicy::max_server_wait`] is not waited for:
+//!   the request fails with [`Error::WaitTooLong`], and so does every
+//!   request of the client that would start before the wait is over,
+//!   without being sent ([`Error::attempts`] is 0), so a caller can tell
+//!   what was never attempted.
+//! - [`ClientBuilder::on_pause`] reports pauses as they begin and
+//!   [`Client::pause`] tells whether one is in force, so a command can say
+//!   `rate limited by Cloudflare: waiting 4m 12s`.
+//!
+//! # Security
+//!
+//! Credentials never appear in `Debug` output, errors or logs. The base URL
+//! must be `https`, except for loopback hosts (`127.0.0.0/8`, `::1`,
+//! `localhost`, for tests and local mocks); errors about it show it with any
+//! user info, query and fragment redacted. Redirects are not followed.
 //!
 //! # Using a generated client
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), cfgen_runtime::Error> {
-//! use std::time::Duration;
 //! use cfgen_runtime::{Client, RateLimit, RetryPolicy};
 //!
 //! // CLOUDFLARE_API_TOKEN, or CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY, and
 //! // optionally CLOUDFLARE_BASE_URL.
 //! let client = cfgen_runtime::ClientBuilder::from_env()?
 //!     .retry_policy(RetryPolicy::default().with_max_attempts(3))
-//!     // Stay under Cloudflare's global limit across long runs.
-//!     .rate_limit(RateLimit::per_window(1200, Duration::from_secs(300)))
+//!     // Leave half of Cloudflare's global limit to other tools.
+//!     .rate_limit("600/5m".parse::<RateLimit>()?)
+//!     .on_pause(|pause| eprintln!("{}: waiting {:?}", pause.reason, pause.wait))
 //!     .build()?;
 //! // Pass `&client` to generated functions, such as
 //! // `namespace_delete_multiple_key_value_pairs(&client, account, namespace, &keys)`.
@@ -34,6 +69,9 @@
 //! fn explain(error: &Error) -> String {
 //!     match error.kind() {
 //!         ErrorKind::Auth => "check the API token's permissions".to_owned(),
+//!         ErrorKind::RateLimited if error.is_wait_too_long() && error.attempts() == 0 => {
+//!             format!("not sent: rate limited for another {:?}", error.retry_after())
+//!         }
 //!         ErrorKind::RateLimited => format!("slow down, retry after {:?}", error.retry_after()),
 //!         _ if error.is_retryable() => "temporary failure, try again later".to_owned(),
 //!         _ => error.to_string(),
@@ -71,6 +109,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod base_url;
 mod builder;
 mod client;
 mod credentials;
@@ -82,6 +121,7 @@ mod rate_limit;
 mod request;
 mod retry;
 mod server_wait;
+mod throttle;
 mod timer;
 pub mod validate;
 
@@ -92,12 +132,13 @@ pub use client::Client;
 pub use credentials::{API_KEY_VAR, API_TOKEN_VAR, BASE_URL_VAR, Credentials, EMAIL_VAR};
 pub use error::{
     ApiError, ApiMessage, ApiMessageSource, BODY_START_LIMIT, DecodeError, Error, ErrorKind,
-    TransportError,
+    TransportError, WaitTooLong,
 };
 pub use path::{EncodedSegment, encode_path};
 pub use rate_limit::RateLimit;
 pub use request::Request;
 pub use retry::RetryPolicy;
+pub use throttle::{PauseInfo, PauseReason};
 pub use timer::{ManualTimer, Sleep, Timer, TokioTimer};
 
 /// The byte buffer type of bodies, re-exported from `bytes`.

@@ -1,27 +1,34 @@
 //! Retries: which failures are tried again, and how long to wait between
 //! attempts.
 //!
-//! Backoff comes from `backon`'s exponential builder (doubling, with jitter);
-//! its `adjust` hook lets a server-requested wait (`Retry-After`,
-//! `RateLimit`) replace the computed delay, or stop retrying when the
-//! request exceeds [`RetryPolicy::max_server_wait`].
+//! The backoff is computed here rather than by a retry crate because two of
+//! its rules are unusual: the jitter must survive the cap (a capped delay
+//! that is always exactly `max_delay` makes every request that failed
+//! together retry together), and a server-requested wait is a minimum, never
+//! shorter than the backoff (`Retry-After: 0` must not cause a burst of
+//! immediate retries). The waits themselves happen in
+//! [`throttle`](crate::throttle), which every attempt passes.
 
 use std::time::Duration;
-
-use backon::ExponentialBuilder;
 
 use crate::Error;
 
 /// How a [`Client`](crate::Client) retries failed attempts.
 ///
 /// Connection failures, timeouts, 429 and 5xx answers are retried; other 4xx
-/// answers and decode errors never are. Between attempts the client waits
-/// the time the server asked for when it asked (`Retry-After` or an
-/// exhausted `RateLimit` policy), otherwise an exponential backoff with
-/// jitter: about `base_delay`, then twice that, and so on, capped at
-/// `max_delay`. A server asking for longer than `max_server_wait` ends the
-/// retries at once, and the returned error carries the requested wait
-/// ([`Error::retry_after`]).
+/// answers and decode errors never are. Before retry `n` the client waits an
+/// exponential backoff with jitter: a random time between half and all of
+/// `base_delay × 2^(n-1)`, where the doubling stops at `max_delay` (so
+/// capped delays still differ, between half and all of `max_delay`).
+///
+/// When the answer asks for a wait (`Retry-After`, or an exhausted
+/// `RateLimit` policy), and on every 429, the whole client pauses: every
+/// request of the client and its clones waits for the same deadline, the
+/// requested wait or the backoff, whichever is longer (so `Retry-After: 0`
+/// still backs off). A `Retry-After` that cannot be read counts as a long
+/// wait. A wait longer than `max_server_wait` is not waited for: the request
+/// fails at once with [`Error::WaitTooLong`], and so does every request of
+/// the client that would start before the wait is over, without being sent.
 ///
 /// ```
 /// use std::time::Duration;
@@ -64,20 +71,25 @@ impl RetryPolicy {
         self
     }
 
-    /// Sets the delay before the first retry; later ones double it.
+    /// Sets the backoff before the first retry (jitter takes it down to half
+    /// that); later ones double it.
     pub const fn with_base_delay(mut self, base_delay: Duration) -> Self {
         self.base_delay = base_delay;
         self
     }
 
-    /// Sets the longest backoff between two attempts (jitter included).
+    /// Sets the longest backoff between two attempts (jitter included): the
+    /// doubling stops there, and jitter then picks between half and all of
+    /// it.
     pub const fn with_max_delay(mut self, max_delay: Duration) -> Self {
         self.max_delay = max_delay;
         self
     }
 
-    /// Sets the longest server-requested wait the client honours; a longer
-    /// request ends the retries.
+    /// Sets the longest server-requested wait the client honours. A longer
+    /// one ends the retries with [`Error::WaitTooLong`], and the client
+    /// refuses, without sending, every request that would start before the
+    /// server's wait is over.
     pub const fn with_max_server_wait(mut self, max_server_wait: Duration) -> Self {
         self.max_server_wait = max_server_wait;
         self
@@ -112,26 +124,23 @@ impl RetryPolicy {
         Ok(())
     }
 
-    /// The backoff for one request: `max_attempts - 1` delays.
-    pub(crate) fn backoff(&self) -> ExponentialBuilder {
-        ExponentialBuilder::new()
-            .with_jitter()
-            .with_factor(2.0)
-            .with_min_delay(self.base_delay)
-            .with_max_delay(self.max_delay)
-            .with_max_times(self.max_attempts.saturating_sub(1) as usize)
+    /// The backoff before retry `retry` (1 for the first retry): between
+    /// half and all of `base_delay × 2^(retry-1)`, the doubling capped at
+    /// `max_delay`.
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
+        let doublings = retry.saturating_sub(1).min(31);
+        let ceiling = self
+            .base_delay
+            .saturating_mul(1 << doublings)
+            .min(self.max_delay);
+        ceiling.mul_f64(0.5 + fastrand::f64() / 2.0)
     }
 
-    /// The delay before the next attempt after `error`, given the backoff's
-    /// proposal (`None` once the attempts are used up). `None` stops.
-    pub(crate) fn next_delay(&self, error: &Error, backoff: Option<Duration>) -> Option<Duration> {
-        let backoff = backoff?;
-        match error.retry_after() {
-            Some(wait) if wait > self.max_server_wait => None,
-            Some(wait) => Some(wait),
-            // Jitter may push the backoff past the cap; the cap wins.
-            None => Some(backoff.min(self.max_delay)),
-        }
+    /// The wait before retry `retry` when the server asked for `requested`:
+    /// the longer of the two, so that a short or zero request still backs
+    /// off. `None` when the request is longer than `max_server_wait`.
+    pub(crate) fn server_wait(&self, requested: Duration, retry: u32) -> Option<Duration> {
+        (requested <= self.max_server_wait).then(|| requested.max(self.backoff(retry)))
     }
 }
 
@@ -144,33 +153,42 @@ impl Default for RetryPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use backon::BackoffBuilder;
+
+    const SECOND: Duration = Duration::from_secs(1);
 
     #[test]
-    fn backoff_doubles_with_jitter_and_stays_under_the_cap() {
+    fn backoff_doubles_with_jitter_and_keeps_jitter_at_the_cap() {
         let policy = RetryPolicy::new()
-            .with_max_attempts(6)
-            .with_base_delay(Duration::from_secs(1))
-            .with_max_delay(Duration::from_secs(5));
-        let error = Error::config("any");
-        let delays: Vec<_> = policy
-            .backoff()
-            .build()
-            .map(|d| policy.next_delay(&error, Some(d)).unwrap())
-            .collect();
-        assert_eq!(delays.len(), 5);
-        let floors = [1, 2, 4, 5, 5].map(Duration::from_secs);
-        for (delay, floor) in delays.iter().zip(floors) {
+            .with_base_delay(SECOND)
+            .with_max_delay(5 * SECOND);
+        for (retry, ceiling) in [(1, 1), (2, 2), (3, 4), (4, 5), (40, 5), (u32::MAX, 5)] {
+            let delays: Vec<_> = (0..50).map(|_| policy.backoff(retry)).collect();
+            let ceiling = ceiling * SECOND;
+            for delay in &delays {
+                assert!(
+                    *delay >= ceiling / 2 && *delay <= ceiling,
+                    "retry {retry}: {delay:?}"
+                );
+            }
             assert!(
-                *delay >= floor && *delay <= Duration::from_secs(5),
-                "{delays:?}"
+                delays.iter().any(|d| *d != delays[0]),
+                "retry {retry}: no jitter in {delays:?}"
             );
         }
     }
 
     #[test]
-    fn none_and_zero_attempts() {
-        assert_eq!(RetryPolicy::none().backoff().build().count(), 0);
+    fn a_server_wait_is_a_minimum_and_has_a_ceiling() {
+        let policy = RetryPolicy::new().with_base_delay(SECOND);
+        let zero = policy.server_wait(Duration::ZERO, 3).unwrap();
+        assert!(zero >= 2 * SECOND && zero <= 4 * SECOND, "{zero:?}");
+        assert_eq!(policy.server_wait(300 * SECOND, 1), Some(300 * SECOND));
+        assert_eq!(policy.server_wait(301 * SECOND, 1), None);
+        assert_eq!(policy.server_wait(Duration::MAX, 1), None);
+    }
+
+    #[test]
+    fn zero_attempts_are_refused() {
         assert_eq!(
             RetryPolicy::new()
                 .with_max_attempts(0)
@@ -179,11 +197,5 @@ mod tests {
                 .to_string(),
             "invalid configuration: retry policy must allow at least 1 attempt, got 0"
         );
-    }
-
-    #[test]
-    fn exhausted_backoff_stops_even_when_the_server_asks() {
-        let error = Error::config("any");
-        assert_eq!(RetryPolicy::new().next_delay(&error, None), None);
     }
 }

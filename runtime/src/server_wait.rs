@@ -1,23 +1,33 @@
-//! Server-requested waits: how long an answer asks the client to wait, from
-//! `Retry-After` or Cloudflare's `RateLimit` / `RateLimit-Policy` headers.
+//! Server-requested waits and budgets: how long an answer asks the client
+//! to wait (`Retry-After`, or Cloudflare's `RateLimit` / `RateLimit-Policy`
+//! headers with nothing remaining), and how many requests a successful
+//! answer says are left before the server's window resets.
 //!
 //! The `RateLimit` headers come in several drafts, all parsed leniently:
 //! the structured form `RateLimit: "default";r=0;t=30` (with policies in
 //! `RateLimit-Policy: "default";q=1200;w=300`), the older list form
 //! `RateLimit: limit=1200, remaining=0, reset=30`, and the oldest separate
-//! `RateLimit-Remaining` / `RateLimit-Reset` headers. Anything unparsable is
-//! ignored rather than treated as an error.
+//! `RateLimit-Remaining` / `RateLimit-Reset` headers (also with the `X-`
+//! prefix Cloudflare used before). Anything unparsable in them is ignored:
+//! they are hints. `Retry-After` is an order, so a value that cannot be read
+//! (`soon`, `-5`, `1e400`, 20 digits) is taken as the longest possible wait,
+//! [`UNREADABLE_WAIT`], which no retry policy accepts: the client stops
+//! rather than retrying at once.
 
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
+/// The wait a `Retry-After` that cannot be read stands for: longer than any
+/// [`RetryPolicy::max_server_wait`](crate::RetryPolicy::max_server_wait).
+pub(crate) const UNREADABLE_WAIT: Duration = Duration::MAX;
+
 /// The wait an answer asks for: `Retry-After` when present, else the reset
 /// time of any exhausted `RateLimit` policy.
 pub(crate) fn requested_wait(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    if let Some(wait) = header_str(headers, RETRY_AFTER.as_str()).and_then(|v| retry_after(v, now))
-    {
-        return Some(wait);
+    if let Some(value) = headers.get(RETRY_AFTER) {
+        let wait = value.to_str().ok().and_then(|v| retry_after(v, now));
+        return Some(wait.unwrap_or(UNREADABLE_WAIT));
     }
     let policies = header_str(headers, "ratelimit-policy")
         .map(parse_records)
@@ -27,12 +37,79 @@ pub(crate) fn requested_wait(headers: &HeaderMap, now: SystemTime) -> Option<Dur
     from_ratelimit.or_else(|| separate_headers_wait(headers))
 }
 
+/// What a successful answer says about the server's budget: the requests
+/// left (for the policy with the fewest left) and when its window resets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Budget {
+    /// Requests the server still accepts in its current window.
+    pub(crate) remaining: u64,
+    /// Time until the window resets, when the answer says, rounded up by
+    /// the header's precision: a server that truncates may mean `t=3` for
+    /// 3.9 s, and resuming early against a spent window is what triggers
+    /// Cloudflare's five-minute block.
+    pub(crate) reset: Option<Duration>,
+    /// Requests per window, when the answer says.
+    pub(crate) quota: Option<u64>,
+}
+
+/// The budget announced by an answer's rate-limit headers, if any.
+pub(crate) fn budget(headers: &HeaderMap, now: SystemTime) -> Option<Budget> {
+    let policies = header_str(headers, "ratelimit-policy")
+        .map(parse_records)
+        .unwrap_or_default();
+    header_str(headers, "ratelimit")
+        .and_then(|value| structured_budget(value, &policies))
+        .or_else(|| separate_headers_budget(headers, now))
+}
+
+/// The budget of the policy with the fewest requests left.
+fn structured_budget(value: &str, policies: &[Record]) -> Option<Budget> {
+    let records = parse_records(value);
+    let record = records
+        .iter()
+        .filter(|record| record.remaining().is_some())
+        .min_by_key(|record| record.remaining())?;
+    let policy = policy_named(policies, record.name.as_deref());
+    Some(Budget {
+        remaining: record.remaining()?,
+        reset: record
+            .reset_rounded_up()
+            .or_else(|| policy.and_then(|p| p.param("w"))),
+        quota: record
+            .count("limit")
+            .or_else(|| policy.and_then(|p| p.count("q"))),
+    })
+}
+
+fn separate_headers_budget(headers: &HeaderMap, now: SystemTime) -> Option<Budget> {
+    let remaining = separate_header(headers, "remaining")?.trim().parse().ok()?;
+    // Cloudflare's `X-RateLimit-Reset` is an HTTP date (whole seconds); the
+    // drafts use seconds.
+    let reset = separate_header(headers, "reset").and_then(|value| {
+        let value = value.trim();
+        seconds_rounded_up(value)
+            .or_else(|| Some(retry_after(value, now)? + Duration::from_secs(1)))
+    });
+    let quota = separate_header(headers, "limit").and_then(|v| v.trim().parse().ok());
+    Some(Budget {
+        remaining,
+        reset,
+        quota,
+    })
+}
+
+/// `RateLimit-{field}`, or `X-RateLimit-{field}`.
+fn separate_header<'a>(headers: &'a HeaderMap, field: &str) -> Option<&'a str> {
+    header_str(headers, &format!("ratelimit-{field}"))
+        .or_else(|| header_str(headers, &format!("x-ratelimit-{field}")))
+}
+
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok())
 }
 
-/// Parses `Retry-After`: delta seconds or an HTTP date. A date in the past
-/// means "now".
+/// Parses `Retry-After`: delta seconds or an HTTP date (`None` when it is
+/// neither). A date in the past means "now".
 pub(crate) fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Some(seconds) = seconds(value) {
@@ -59,21 +136,29 @@ pub(crate) fn ratelimit_wait(value: &str, policies: &[Record]) -> Option<Duratio
 /// unknown: with nothing remaining and no reset given, waiting a whole
 /// window is the safe guess.
 fn policy_window(policies: &[Record], name: Option<&str>) -> Option<Duration> {
-    let named = policies
-        .iter()
-        .find(|policy| policy.name.is_some() && policy.name.as_deref() == name);
-    match named {
+    match policy_named(policies, name) {
         Some(policy) => policy.param("w"),
         None => policies.iter().filter_map(|policy| policy.param("w")).max(),
     }
 }
 
+/// The policy of that name, or the only policy when there is just one.
+fn policy_named<'a>(policies: &'a [Record], name: Option<&str>) -> Option<&'a Record> {
+    let named = policies
+        .iter()
+        .find(|policy| policy.name.is_some() && policy.name.as_deref() == name);
+    match policies {
+        [only] if named.is_none() => Some(only),
+        _ => named,
+    }
+}
+
 fn separate_headers_wait(headers: &HeaderMap) -> Option<Duration> {
-    let remaining = header_str(headers, "ratelimit-remaining")?.trim();
+    let remaining = separate_header(headers, "remaining")?.trim();
     if remaining.parse::<u64>().ok()? != 0 {
         return None;
     }
-    seconds(header_str(headers, "ratelimit-reset")?.trim())
+    seconds(separate_header(headers, "reset")?.trim())
 }
 
 /// One list member of a rate-limit header: an optional policy name and its
@@ -90,16 +175,22 @@ impl Record {
         seconds(value)
     }
 
-    fn remaining(&self) -> Option<u64> {
-        let (_, value) = self
-            .params
-            .iter()
-            .find(|(k, _)| k == "r" || k == "remaining")?;
+    fn count(&self, key: &str) -> Option<u64> {
+        let (_, value) = self.params.iter().find(|(k, _)| k == key)?;
         value.parse().ok()
+    }
+
+    fn remaining(&self) -> Option<u64> {
+        self.count("r").or_else(|| self.count("remaining"))
     }
 
     fn reset(&self) -> Option<Duration> {
         self.param("t").or_else(|| self.param("reset"))
+    }
+
+    fn reset_rounded_up(&self) -> Option<Duration> {
+        let (_, value) = self.params.iter().find(|(k, _)| k == "t" || k == "reset")?;
+        seconds_rounded_up(value)
     }
 }
 
@@ -145,13 +236,28 @@ fn unquote(value: &str) -> &str {
         .unwrap_or(value)
 }
 
-/// Non-negative seconds, whole or decimal.
+/// Non-negative seconds: digits, optionally with a decimal fraction (HTTP
+/// allows only digits; a fraction is harmless). No sign, exponent or
+/// spaces; `None` when the value does not fit a `u64` of seconds.
 fn seconds(value: &str) -> Option<Duration> {
-    if !value.starts_with(|c: char| c.is_ascii_digit()) {
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, "0"));
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(whole) || !all_digits(fraction) {
         return None;
     }
-    let seconds: f64 = value.parse().ok()?;
-    Duration::try_from_secs_f64(seconds).ok()
+    let nanos = format!("{fraction:0<9}");
+    let nanos: u32 = nanos[..9].parse().ok()?;
+    Some(Duration::new(whole.parse().ok()?, nanos))
+}
+
+/// [`seconds`] plus one unit of the value's last digit: `3` → 4 s,
+/// `2.50` → 2.51 s.
+fn seconds_rounded_up(value: &str) -> Option<Duration> {
+    let digits = value
+        .split_once('.')
+        .map_or(0, |(_, fraction)| fraction.len());
+    let unit = Duration::from_secs(1) / 10u32.pow(digits.min(9) as u32);
+    seconds(value)?.checked_add(unit)
 }
 
 #[cfg(test)]
@@ -179,9 +285,36 @@ mod tests {
         assert_eq!(retry_after("Wed, 21 Oct 2015 07:33:00 GMT", now), secs(300));
         // A date in the past means retry now.
         assert_eq!(retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now), secs(0));
-        assert_eq!(retry_after("-5", now), None);
-        assert_eq!(retry_after("soon", now), None);
-        assert_eq!(retry_after("", now), None);
+        assert_eq!(retry_after("1.5", now), Some(Duration::from_millis(1500)));
+        for unreadable in [
+            "-5",
+            "soon",
+            "",
+            "1e3",
+            "1e400",
+            "+5",
+            "5s",
+            "1.",
+            "99999999999999999999",
+        ] {
+            assert_eq!(retry_after(unreadable, now), None, "{unreadable:?}");
+        }
+    }
+
+    #[test]
+    fn an_unreadable_retry_after_is_the_longest_wait() {
+        let now = SystemTime::now();
+        for value in ["soon", "-1", "1e400", "99999999999999999999", ""] {
+            let map = headers(&[("retry-after", value), ("ratelimit", "r=0;t=5")]);
+            assert_eq!(
+                requested_wait(&map, now),
+                Some(UNREADABLE_WAIT),
+                "{value:?}"
+            );
+        }
+        let mut map = HeaderMap::new();
+        map.insert("retry-after", HeaderValue::from_bytes(b"\xff").unwrap());
+        assert_eq!(requested_wait(&map, now), Some(UNREADABLE_WAIT));
     }
 
     #[test]
@@ -236,6 +369,74 @@ mod tests {
         ] {
             assert_eq!(ratelimit_wait(value, &[]), None, "value {value:?}");
         }
+    }
+
+    #[test]
+    fn budgets_of_successful_answers() {
+        let now = SystemTime::now();
+        let budget_of = |pairs: &[(&'static str, &str)]| budget(&headers(pairs), now);
+        let structured = budget_of(&[
+            ("ratelimit", r#""default";r=50;t=30"#),
+            ("ratelimit-policy", r#""default";q=1200;w=300"#),
+        ]);
+        assert_eq!(
+            structured,
+            Some(Budget {
+                remaining: 50,
+                reset: secs(31),
+                quota: Some(1200)
+            })
+        );
+        // The policy with the fewest left wins; a missing reset falls back
+        // to the policy's window.
+        let several = budget_of(&[
+            ("ratelimit", r#""day";r=9000;t=80000, "burst";r=3"#),
+            (
+                "ratelimit-policy",
+                r#""day";q=10000;w=86400, "burst";q=10;w=5"#,
+            ),
+        ]);
+        assert_eq!(
+            several,
+            Some(Budget {
+                remaining: 3,
+                reset: secs(5),
+                quota: Some(10)
+            })
+        );
+        let list = budget_of(&[("ratelimit", "limit=100, remaining=7, reset=2.50")]);
+        assert_eq!(
+            list,
+            Some(Budget {
+                remaining: 7,
+                reset: Some(Duration::from_millis(2510)),
+                quota: Some(100)
+            })
+        );
+        let legacy = budget_of(&[
+            ("x-ratelimit-remaining", "4"),
+            ("x-ratelimit-limit", "1200"),
+        ]);
+        assert_eq!(
+            legacy,
+            Some(Budget {
+                remaining: 4,
+                reset: None,
+                quota: Some(1200)
+            })
+        );
+        let separate = budget_of(&[("ratelimit-remaining", "4"), ("ratelimit-reset", "9")]);
+        assert_eq!(separate.and_then(|b| b.reset), secs(10));
+        let date = httpdate::fmt_http_date(now + Duration::from_secs(60));
+        let dated = budget_of(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &date)]);
+        let reset = dated.and_then(|b| b.reset).unwrap();
+        // The date has whole seconds: up to a second lost, one added.
+        assert!(
+            reset > secs(59).unwrap() && reset <= secs(61).unwrap(),
+            "{reset:?}"
+        );
+        assert_eq!(budget_of(&[]), None);
+        assert_eq!(budget_of(&[("ratelimit", "r=many;t=3")]), None);
     }
 
     #[test]

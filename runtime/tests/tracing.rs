@@ -91,6 +91,13 @@ async fn spans_and_events_name_the_operation_but_never_secrets() {
         "{lines}"
     );
     assert!(lines.contains("attempt=1 delay_ms=3000"), "{lines}");
+    // Everyone waits for that answer's deadline, and the pause is logged.
+    assert!(
+        lines.contains(
+            "event INFO message=pausing all requests delay_ms=3000 reason=the server asked to wait (429 Too Many Requests)"
+        ),
+        "{lines}"
+    );
     assert!(lines.contains("attempt=2 status=200"), "{lines}");
     assert!(!lines.contains(TOKEN), "token in tracing output:\n{lines}");
     assert!(

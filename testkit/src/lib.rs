@@ -4,10 +4,13 @@
 //! it receives (method, path with query, headers, body) and answers from a
 //! script: queued [`Reply`]s first, in order, then an optional handler
 //! closure. A reply can be any status, headers and body, can wait before
-//! answering (for timeout tests) or can drop the connection without
-//! answering. When nothing is scripted the server answers 500 with a body
-//! saying so, which makes a forgotten reply fail loudly. The server stops
-//! when dropped.
+//! answering (for timeout tests), can be held until the test opens a
+//! [`Gate`], or can drop the connection without answering. When nothing is
+//! scripted the server answers 500 with a body saying so, which makes a
+//! forgotten reply fail loudly. The server stops when dropped.
+//! [`WindowLimit`] turns a handler into a server that rate limits like
+//! Cloudflare (a quota per window, then a block of a whole window, with the
+//! `Ratelimit` headers on every answer).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -26,10 +29,14 @@
 //! and bulk-deletes keys held in memory, with faults on demand.
 #![deny(missing_docs)]
 
+mod gate;
 pub mod kv;
+mod limit;
 mod reply;
 mod server;
 
+pub use gate::Gate;
 pub use kv::{KvKey, KvNamespace, KvStats, Route};
+pub use limit::WindowLimit;
 pub use reply::Reply;
 pub use server::{MockServer, RecordedRequest};

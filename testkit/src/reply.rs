@@ -5,11 +5,14 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
+use crate::Gate;
+
 /// One scripted answer of the [`MockServer`](crate::MockServer).
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub(crate) action: Action,
     pub(crate) delay: Duration,
+    pub(crate) gate: Option<Gate>,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +58,7 @@ impl Reply {
                 body: body.into(),
             },
             delay: Duration::ZERO,
+            gate: None,
         }
     }
 
@@ -87,6 +91,7 @@ impl Reply {
         Reply {
             action: Action::DropConnection,
             delay: Duration::ZERO,
+            gate: None,
         }
     }
 
@@ -101,6 +106,14 @@ impl Reply {
     /// Waits `delay` (real time) before answering or dropping.
     pub fn with_delay(mut self, delay: Duration) -> Self {
         self.delay = delay;
+        self
+    }
+
+    /// Waits until `gate` is open (after any delay) before answering or
+    /// dropping. The request is recorded, and a handler has seen it, as
+    /// soon as it arrives.
+    pub fn held_by(mut self, gate: &Gate) -> Self {
+        self.gate = Some(gate.clone());
         self
     }
 }

@@ -232,6 +232,9 @@ async fn answer(
     if !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
     }
+    if let Some(gate) = &reply.gate {
+        gate.passed().await;
+    }
     match reply.action {
         Action::DropConnection => Err(DropConnection),
         Action::Respond {

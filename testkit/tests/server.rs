@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use serde_json::json;
-use testkit::{MockServer, Reply};
+use testkit::{Gate, MockServer, Reply};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -137,4 +137,28 @@ async fn stops_listening_when_dropped() {
         refused,
         "the server still accepts connections after being dropped"
     );
+}
+
+#[tokio::test]
+async fn a_gate_holds_the_answer_until_opened() {
+    let gate = Gate::new();
+    let server = MockServer::with_replies([Reply::status(204).held_by(&gate)]).await;
+    let addr = server.addr();
+    let answer = tokio::spawn(async move { exchange(addr, "POST /held HTTP/1.1", "").await });
+    // The request is recorded while its answer is held.
+    while server.request_count() == 0 {
+        tokio::task::yield_now().await;
+    }
+    assert!(!answer.is_finished());
+    assert!(!gate.is_open());
+    gate.open();
+    let answer = answer.await.unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 204 No Content\r\n"),
+        "{answer}"
+    );
+    // Once open, it stays open.
+    server.push(Reply::status(204).held_by(&gate));
+    let again = exchange(addr, "POST /later HTTP/1.1", "").await;
+    assert!(again.starts_with("HTTP/1.1 204"), "{again}");
 }

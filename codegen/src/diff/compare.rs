@@ -1,6 +1,7 @@
 //! Diff, operations: matches operations by operationId and compares method, path,
 //! names, parameters, request body and success response. Types are compared in
-//! [`super::types`].
+//! [`super::types`]; security, servers and request media types in [`super::wire`];
+//! error responses in [`super::errors`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -228,6 +229,10 @@ impl Diff<'_> {
         self.params(a, b);
         self.body(a, b);
         self.response(a, b, &loc);
+        // What the IR does not carry: security, servers, other request media types,
+        // and the error responses (in `wire` and `errors`).
+        self.wire(a, b);
+        self.error_responses(a, b);
     }
 
     /// Method and path; a changed path names where the old route went, if anywhere.

@@ -7,6 +7,12 @@
 //! is no change, the order of properties never matters, and every finding speaks of
 //! what the generated Rust client sends, receives and is called.
 //!
+//! What the IR does not carry is read from the raw documents at each operation's
+//! pointer: the effective `security` (the operation's, else the document's; a removed
+//! credential, such as the API token or email + API key, is breaking, an added one
+//! additive), the effective `servers` (a removed base URL is breaking), the request
+//! body's media types and the error responses.
+//!
 //! Operations are matched by operationId. Types are compared structurally: the walk
 //! starts at each operation's parameters, body and success response and follows
 //! [`ir::TypeRef::Named`](crate::ir::TypeRef::Named) into [`ir::Api::types`](crate::ir::Api::types) on both sides at once.
@@ -21,7 +27,10 @@
 //!   changed type) or `rust` (the wire is the same, but generated names or signatures
 //!   change, so code that calls the client stops compiling).
 //! - `warning`: probably harmless, but worth a look: a new enum value (generated enums
-//!   are exhaustive, so `match`es must handle it), an operation newly deprecated.
+//!   are exhaustive, so `match`es must handle it), an operation newly deprecated, any
+//!   change of an error response (`4XX`, `5XX`, 4xx/5xx codes, `default`; compared at
+//!   wire level, since the runtime decodes error envelopes generically), a media type
+//!   the request body no longer accepts besides the one the client sends.
 //! - `additive`: new operations, new optional properties, relaxed constraints.
 //! - `docs`: summaries and descriptions.
 //!
@@ -52,9 +61,11 @@
 //! Fields are only ever added to version 1; a removal or change of meaning bumps it.
 
 mod compare;
+mod errors;
 mod locate;
 mod report;
 mod types;
+mod wire;
 
 use serde::Serialize;
 

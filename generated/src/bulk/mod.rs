@@ -3,12 +3,13 @@
 //! [`namespace_delete_multiple_key_value_pairs`](super::namespace_delete_multiple_key_value_pairs).
 //!
 //! The stages, one module each: `input` validates, de-duplicates and cuts
-//! the keys into chunks; `send` deletes one chunk, re-sending the keys the
-//! answer lists as unsuccessful; `answer` reads that answer; `report` adds
-//! the outcomes up. Retries of failed *requests* (429, 5xx, dropped
-//! connections, timeouts), backoff, `Retry-After` and the client-side rate
-//! limit belong to the [`Client`]; this layer adds only what one request
-//! cannot know: which keys are left.
+//! the keys into chunks; `schedule` keeps requests in flight and decides
+//! what each carries; `send` sends one request; `answer` reads its answer;
+//! `report` adds the outcomes up; `interrupt` lets another task stop the
+//! run. Retries of failed *requests* (429, 5xx, dropped connections,
+//! timeouts), backoff, `Retry-After` and the client-side rate limit belong
+//! to the [`Client`]; this layer adds only what one request cannot know:
+//! which keys are left.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -31,17 +32,64 @@
 //! # Accounting
 //!
 //! Every key read from the input ends in exactly one of three places, so
-//! `requested == deleted + failed.len() + duplicates` always holds:
+//! `requested == deleted + failed.len() + duplicates` always holds, however
+//! the run ends:
 //!
 //! - `deleted`: a 2xx answer confirmed it (see below);
-//! - `failed`: it broke a documented constraint and was never sent, its
-//!   request failed (after the client's retries), it was still listed in
-//!   `unsuccessful_keys` when the re-send budget ran out, or it was not sent
-//!   because an earlier request met an error every request would meet
-//!   (authentication, missing namespace); each failure keeps its last error;
+//! - `failed`, with the last error met ([`KeyError`]):
+//!   - `Invalid`: it breaks a documented constraint, so it was never sent;
+//!   - `Request`: its request failed after the client's retries, and again
+//!     in the sweep when the error was transient (see below);
+//!   - `Unsuccessful`: answers still listed it in `unsuccessful_keys` when
+//!     its re-send budget ran out;
+//!   - `NotAttempted`: it was not sent (or not sent again) because the run
+//!     stopped sending first: an [`Interrupt`], or a request error every
+//!     later request would meet (refused credentials, a missing namespace,
+//!     invalid ids, or a server asking to wait longer than the client's
+//!     [`RetryPolicy::max_server_wait`](cfgen_runtime::RetryPolicy::max_server_wait),
+//!     [`Error::WaitTooLong`](cfgen_runtime::Error::WaitTooLong)); after
+//!     such an error the rest of the input is still read, and reported this
+//!     way with that error as the reason, so that one refusal does not
+//!     spend a request per chunk (or burn every chunk as failed); the keys
+//!     of requests that error ended before they were sent are reported this
+//!     way too;
+//!   - `Unconfirmed`: it was in flight when the run was aborted;
 //! - `duplicates`: the same key was already taken earlier in the run (see
 //!   [`Dedup`]), so the occurrence was skipped, neither sent nor counted
 //!   twice.
+//!
+//! # Re-sends and the sweep
+//!
+//! A key an answer lists in `unsuccessful_keys` goes back in a queue and
+//! rides with a later request: the queue tops up a chunk that is short, and
+//! becomes a request of its own once it fills one, or once the input has
+//! ended. No request slot waits for it, so a server that keeps a few keys
+//! of every answer costs a few more requests, not a stall. A key is sent
+//! again at most [`DEFAULT_RESENDS`] times unless set otherwise (see
+//! [`BulkDelete::resends`]).
+//!
+//! A request that still fails after the client's retries with a transient
+//! error (a dropped connection, a timeout, a 429 within the accepted wait,
+//! a 5xx) does not fail its keys at once. Once everything else is settled,
+//! the run waits one retry base delay of the client and sends those keys
+//! once more with a fresh budget (of client attempts and of re-sends): a
+//! request that met several faults in a row under heavy load is usually
+//! fine a little later. There is exactly one such sweep per run, so a
+//! server that keeps failing costs at most twice the attempts; what still
+//! fails is reported with its last error.
+//!
+//! # Interrupting a run
+//!
+//! An [`Interrupt`] attached with [`BulkDelete::interrupt`] ends a run
+//! early, losing no key. After [`Interrupt::stop`] no new request starts and
+//! the input is not read further; the requests in flight finish and their
+//! answers count as usual. [`Interrupt::abort`] also drops the requests in
+//! flight. The run then returns its report as usual, with
+//! [`BulkDeleteReport::end`] saying how it ended, and every key it read is in
+//! it: deleted, or failed with [`KeyError::NotAttempted`] (never sent, or
+//! not sent again) or [`KeyError::Unconfirmed`] (in flight when aborted).
+//! Keys the input had not yet yielded are not read: the caller, who owns the
+//! input, accounts for them (`cfkv` writes them to its `--failed-out` file).
 //!
 //! # What a successful answer confirms
 //!
@@ -56,17 +104,21 @@
 
 mod answer;
 mod input;
+mod interrupt;
 mod report;
+mod schedule;
 mod send;
 
-use std::pin::pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use cfgen_runtime::{Client, Timer, TokioTimer};
 use futures::{Stream, StreamExt};
 
 pub use input::Dedup;
-pub use report::{BulkDeleteReport, CountMismatch, FailedKey, KeyError, Plan, Progress};
+pub use interrupt::Interrupt;
+pub use report::{
+    BulkDeleteReport, CountMismatch, FailedKey, KeyError, Plan, Progress, RunEnd, StopReason,
+};
 
 /// The most keys one bulk-delete request may carry.
 ///
@@ -101,14 +153,15 @@ pub enum BulkError {
     Concurrency,
 }
 
-type ProgressFn<'a> = Box<dyn FnMut(Progress) + Send + 'a>;
+pub(crate) type ProgressFn<'a> = Box<dyn FnMut(Progress) + Send + 'a>;
 
 /// Deletes any number of keys from one namespace; see the [module docs](self).
 ///
 /// Memory stays bounded by the work in flight: at most `concurrency` chunks
-/// being sent plus the one being filled, whatever the length of the input
-/// (plus the failed keys, which the report must list, and the seen-key set
-/// under [`Dedup::WholeRun`]).
+/// being sent, the one being filled and less than one chunk of keys waiting
+/// to be sent again, whatever the length of the input (plus the failed
+/// keys, which the report must list, and the seen-key set under
+/// [`Dedup::WholeRun`]). The input is read only when a request slot is free.
 pub struct BulkDelete<'a> {
     client: &'a Client,
     account_id: &'a str,
@@ -119,6 +172,7 @@ pub struct BulkDelete<'a> {
     dedup: Dedup,
     total: Option<u64>,
     timer: Arc<dyn Timer>,
+    interrupt: Interrupt,
     progress: Option<ProgressFn<'a>>,
 }
 
@@ -136,6 +190,7 @@ impl<'a> BulkDelete<'a> {
             dedup: Dedup::default(),
             total: None,
             timer: Arc::new(TokioTimer),
+            interrupt: Interrupt::default(),
             progress: None,
         }
     }
@@ -154,8 +209,8 @@ impl<'a> BulkDelete<'a> {
     }
 
     /// Sets how many times keys listed in `unsuccessful_keys` are sent again
-    /// (0 reports them as failed at once). Each re-send waits the client's
-    /// retry base delay, doubled every round up to its maximum delay.
+    /// (0 reports them as failed at once). Re-sent keys ride with later
+    /// requests; see the [module docs](self#re-sends-and-the-sweep).
     pub fn resends(mut self, resends: u32) -> Self {
         self.resends = resends;
         self
@@ -174,14 +229,20 @@ impl<'a> BulkDelete<'a> {
         self
     }
 
-    /// Sets the timer the waits between re-sends use (a
+    /// Sets the timer of the wait before the end-of-run sweep (a
     /// [`ManualTimer`](cfgen_runtime::ManualTimer) in tests).
     pub fn timer(mut self, timer: impl Timer) -> Self {
         self.timer = Arc::new(timer);
         self
     }
 
-    /// Calls `progress` after each chunk settles, with the running totals.
+    /// Lets `interrupt` stop the run; see [`Interrupt`].
+    pub fn interrupt(mut self, interrupt: Interrupt) -> Self {
+        self.interrupt = interrupt;
+        self
+    }
+
+    /// Calls `progress` whenever keys settle, with the running totals.
     pub fn on_progress(mut self, progress: impl FnMut(Progress) + Send + 'a) -> Self {
         self.progress = Some(Box::new(progress));
         self
@@ -197,7 +258,7 @@ impl<'a> BulkDelete<'a> {
         let keys = keys.into_iter();
         let total = exact(keys.size_hint());
         let batches = input::batches_of_iter(keys, self.chunk_size, self.dedup);
-        Ok(self.send(futures::stream::iter(batches), total).await)
+        Ok(self.send(batches, total).await)
     }
 
     /// Deletes the keys of a stream, reading it only as fast as chunks are
@@ -220,7 +281,7 @@ impl<'a> BulkDelete<'a> {
     {
         self.check()?;
         let batches = input::batches_of_iter(keys.into_iter(), self.chunk_size, self.dedup);
-        Ok(batches.fold(Plan::default(), Plan::with))
+        Ok(Iterator::fold(batches, Plan::default(), Plan::with))
     }
 
     /// Validates and chunks the keys of a stream exactly as
@@ -239,28 +300,24 @@ impl<'a> BulkDelete<'a> {
             .await)
     }
 
-    /// Sends the batches, `concurrency` at a time, and adds up the outcomes.
-    async fn send(
-        mut self,
-        batches: impl Stream<Item = input::Batch>,
-        total: Option<u64>,
-    ) -> BulkDeleteReport {
-        let total = self.total.or(total);
-        let mut progress = self.progress.take();
-        let target = self.target();
-        let mut outcomes = pin!(
-            batches
-                .map(move |batch| send::settle(target.clone(), batch))
-                .buffer_unordered(self.concurrency)
-        );
-        let mut report = BulkDeleteReport::default();
-        while let Some(outcome) = outcomes.next().await {
-            report.absorb(outcome);
-            if let Some(progress) = progress.as_mut() {
-                progress(report.progress(total));
-            }
-        }
-        report
+    /// Sends the batches, `concurrency` requests at a time, and adds up the
+    /// outcomes.
+    async fn send(self, batches: impl input::Batches, total: Option<u64>) -> BulkDeleteReport {
+        let target = send::Target {
+            client: self.client.clone(),
+            account_id: self.account_id.into(),
+            namespace_id: self.namespace_id.into(),
+        };
+        let settings = schedule::Settings {
+            chunk_size: self.chunk_size,
+            concurrency: self.concurrency,
+            resends: self.resends,
+            total: self.total.or(total),
+            timer: self.timer,
+            interrupt: self.interrupt,
+            progress: self.progress,
+        };
+        schedule::Run::new(target, settings, batches).run().await
     }
 
     fn check(&self) -> Result<(), BulkError> {
@@ -271,17 +328,6 @@ impl<'a> BulkDelete<'a> {
             return Err(BulkError::Concurrency);
         }
         Ok(())
-    }
-
-    fn target(&self) -> send::Target {
-        send::Target {
-            client: self.client.clone(),
-            account_id: self.account_id.into(),
-            namespace_id: self.namespace_id.into(),
-            resends: self.resends,
-            timer: Arc::clone(&self.timer),
-            stop: Arc::new(OnceLock::new()),
-        }
     }
 }
 

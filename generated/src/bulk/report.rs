@@ -5,7 +5,6 @@ use std::sync::Arc;
 use cfgen_runtime::{Error, ErrorKind};
 
 use super::input::Batch;
-use super::send::Outcome;
 
 /// The result of a bulk delete; see the [module docs](super) for the rules.
 ///
@@ -28,6 +27,25 @@ pub struct BulkDeleteReport {
     /// Answers whose `successful_key_count` or `unsuccessful_keys` disagreed
     /// with the keys sent.
     pub count_mismatches: Vec<CountMismatch>,
+    /// Whether the run read its whole input or was interrupted.
+    pub end: RunEnd,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RunEnd {
+    /// The input was read to its end: every key of it is in the report.
+    #[default]
+    InputEnded,
+    /// [`Interrupt::stop`](super::Interrupt::stop) ended the run: the
+    /// requests in flight finished, and the input was not read further (it
+    /// may have been read to its end already).
+    Stopped,
+    /// [`Interrupt::abort`](super::Interrupt::abort) ended the run: the
+    /// requests in flight were dropped, and the input was not read further
+    /// (it may have been read to its end already).
+    Aborted,
 }
 
 impl BulkDeleteReport {
@@ -37,23 +55,38 @@ impl BulkDeleteReport {
         self.requested - self.duplicates
     }
 
-    /// Whether every key was deleted.
+    /// Whether every key of the input was deleted: none failed and the run
+    /// was not interrupted.
     pub fn is_complete(&self) -> bool {
-        self.failed.is_empty()
+        self.failed.is_empty() && !self.interrupted()
     }
 
-    pub(super) fn absorb(&mut self, outcome: Outcome) {
-        self.requested += outcome.read;
-        self.deleted += outcome.deleted;
-        self.duplicates += outcome.duplicates;
-        self.requests += outcome.requests;
-        self.failed.extend(outcome.failed);
-        self.count_mismatches.extend(outcome.mismatches);
+    /// Whether an [`Interrupt`](super::Interrupt) ended the run before its
+    /// input did. Keys the input had not yielded by then are in no field of
+    /// the report: the caller, who owns the input, accounts for them.
+    pub fn interrupted(&self) -> bool {
+        self.end != RunEnd::InputEnded
+    }
+
+    /// Counts the input keys of a batch read from the input, settles its
+    /// invalid keys and repeats, and returns the keys to send.
+    pub(super) fn read(&mut self, batch: Batch) -> Vec<String> {
+        self.requested += batch.read;
+        self.duplicates += batch.duplicates;
+        self.failed.extend(batch.invalid);
+        batch.keys
+    }
+
+    pub(super) fn fail_all(&mut self, keys: Vec<String>, error: KeyError) {
+        self.failed.extend(
+            keys.into_iter()
+                .map(|key| FailedKey::new(key, error.clone())),
+        );
     }
 
     pub(super) fn progress(&self, total: Option<u64>) -> Progress {
         Progress {
-            done: self.requested,
+            done: self.deleted + self.failed.len() as u64 + self.duplicates,
             total,
             deleted: self.deleted,
             failed: self.failed.len() as u64,
@@ -114,28 +147,56 @@ pub enum KeyError {
         /// How many requests carried it.
         attempts: u32,
     },
-    /// It was not sent because an earlier request failed with an error
-    /// every request would meet (authentication, a missing namespace, an
-    /// invalid account or namespace id).
-    #[error("not sent after an earlier request failed: {0}")]
-    Skipped(Arc<Error>),
+    /// It was not sent because the run stopped first; when an answer had
+    /// listed it in `unsuccessful_keys`, it was not sent again. Either way
+    /// the server did not delete it on this run's behalf.
+    #[error("not sent: {reason}")]
+    NotAttempted {
+        /// Why the run stopped.
+        reason: StopReason,
+    },
+    /// Its request was in flight when the run was aborted, so no answer
+    /// says whether it was deleted. Sending it again is safe: deleting a
+    /// key that is gone succeeds.
+    #[error("sent, but the run was aborted before the answer: it may or may not be deleted")]
+    Unconfirmed,
+}
+
+/// Why a run stopped sending before its keys were all sent.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum StopReason {
+    /// An [`Interrupt`](super::Interrupt) stopped it.
+    #[error("the run was interrupted")]
+    Interrupted,
+    /// A request failed with an error every later request would meet
+    /// (refused credentials, a missing namespace, invalid ids, or a server
+    /// asking to wait longer than the client's retry policy accepts:
+    /// [`Error::WaitTooLong`]).
+    #[error("the run stopped after a request failed: {0}")]
+    Error(Arc<Error>),
 }
 
 impl KeyError {
     /// The class of the error, as [`Error::kind`] gives it; keys still
-    /// unsuccessful count as [`ErrorKind::Api`].
-    pub fn kind(&self) -> ErrorKind {
+    /// unsuccessful count as [`ErrorKind::Api`]. `None` for keys left
+    /// behind by an [`Interrupt`](super::Interrupt), which met no error.
+    pub fn kind(&self) -> Option<ErrorKind> {
         match self {
-            KeyError::Invalid { .. } => ErrorKind::InvalidInput,
-            KeyError::Request(error) | KeyError::Skipped(error) => error.kind(),
-            KeyError::Unsuccessful { .. } => ErrorKind::Api,
+            KeyError::Invalid { .. } => Some(ErrorKind::InvalidInput),
+            KeyError::Unsuccessful { .. } => Some(ErrorKind::Api),
+            KeyError::Unconfirmed => None,
+            _ => self.request_error().map(Error::kind),
         }
     }
 
     /// The request error behind this one, if any.
     pub fn request_error(&self) -> Option<&Error> {
         match self {
-            KeyError::Request(error) | KeyError::Skipped(error) => Some(error),
+            KeyError::Request(error)
+            | KeyError::NotAttempted {
+                reason: StopReason::Error(error),
+            } => Some(error),
             _ => None,
         }
     }

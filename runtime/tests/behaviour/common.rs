@@ -55,6 +55,16 @@ pub fn keys(names: &[&str]) -> Vec<String> {
     names.iter().map(|name| (*name).to_owned()).collect()
 }
 
+/// Checks a wait the client asked its timer for: at least `expected`, plus
+/// at most the jitter added on resumption (1/50 of the wait, at most 1 s).
+pub fn assert_wait(actual: std::time::Duration, expected: std::time::Duration) {
+    let jitter = (expected / 50).min(std::time::Duration::from_secs(1));
+    assert!(
+        actual >= expected && actual <= expected + jitter,
+        "waited {actual:?}, expected {expected:?} plus at most {jitter:?} of jitter"
+    );
+}
+
 pub fn bulk_result() -> serde_json::Value {
     serde_json::json!({"successful_key_count": 2, "unsuccessful_keys": []})
 }

@@ -79,10 +79,14 @@ fn an_invalid_base_url_names_the_variable() {
         ("CLOUDFLARE_API_TOKEN", "t".to_owned()),
         ("CLOUDFLARE_BASE_URL", "api.cloudflare.com".to_owned()),
     ];
-    let error = ClientBuilder::from_env_vars(lookup(vars)).unwrap_err();
+    let error = ClientBuilder::from_env_vars(lookup(vars))
+        .unwrap()
+        .build()
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Config);
     assert_eq!(
         error.to_string(),
-        "invalid configuration: CLOUDFLARE_BASE_URL: invalid base url `api.cloudflare.com`: relative URL without a base"
+        "invalid base url `api.cloudflare.com` (from CLOUDFLARE_BASE_URL): relative URL without a base"
     );
 }
 
@@ -103,7 +107,7 @@ fn invalid_settings_fail_at_build() {
         ),
         (
             Client::builder().base_url("ftp://example.com"),
-            "invalid configuration: base url `ftp://example.com` must use http or https",
+            "invalid base url `ftp://example.com`: it must use https (or http for a loopback host)",
         ),
     ];
     for (builder, expected) in cases {

@@ -4,9 +4,11 @@
 //! exact delays requested without sleeping; only the timeout tests wait for
 //! a (short) real request timeout.
 
+mod base_url;
 mod common;
 mod env;
 mod errors;
+mod pacing;
 mod paginate;
 mod rate_limit;
 mod redaction;
