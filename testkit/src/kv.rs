@@ -129,6 +129,8 @@ struct Faults {
     repeat_cursor: BTreeSet<usize>,
     /// Every n-th key sent for deletion is kept, up to this many times each.
     keep: Option<(usize, u32)>,
+    /// Keys never deleted: always listed in `unsuccessful_keys`.
+    stuck: BTreeSet<String>,
     kept: HashMap<String, u32>,
     keys_seen: usize,
 }
@@ -243,6 +245,19 @@ impl KvNamespace {
         self.lock().faults.keep = Some((every.max(1), times));
     }
 
+    /// These keys are never deleted: every request that carries them lists
+    /// them in `unsuccessful_keys`.
+    pub fn stick<I>(&self, names: I)
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.lock()
+            .faults
+            .stuck
+            .extend(names.into_iter().map(Into::into));
+    }
+
     /// A deleted key keeps appearing in the next `listings` listings that
     /// start after its deletion (0, the default, turns this off).
     pub fn linger_deleted(&self, listings: u64) {
@@ -266,6 +281,9 @@ impl Faults {
 
     /// Whether the key sent now stays, per [`KvNamespace::keep_unsuccessful`].
     fn keeps(&mut self, name: &str) -> bool {
+        if self.stuck.contains(name) {
+            return true;
+        }
         let Some((every, times)) = self.keep else {
             return false;
         };
