@@ -24,11 +24,11 @@ pub mod snapshots {
     pub mod hostile_names;
 
     /// Bulk delete from Cloudflare's 2023-01-03 document (`DELETE …/bulk`).
-    #[path = "../../codegen/tests/snapshots/bulk-delete-2023-01-03.rs"]
+    #[path = "bulk-delete-2023-01-03.rs"]
     pub mod bulk_delete_2023_01_03;
 
     /// Bulk delete and its deprecated twin from the 2024-08-07 document.
-    #[path = "../../codegen/tests/snapshots/bulk-delete-2024-08-07.rs"]
+    #[path = "bulk-delete-2024-08-07.rs"]
     pub mod bulk_delete_2024_08_07;
 }
 
@@ -48,6 +48,18 @@ pub mod hand_written_layer {
         pub use crate::snapshots::bulk_delete_2023_01_03::*;
 
         pub mod bulk;
+
+        /// What `cloudflare-kv`'s crate root would say for this client: the document
+        /// typed the result as any object or text, so it names no keys.
+        impl bulk::KeyOutcome for NamespaceDeleteMultipleKeyValuePairsResult {
+            fn unsuccessful_keys(&self) -> Option<&[String]> {
+                None
+            }
+
+            fn successful_key_count(&self) -> Option<u64> {
+                None
+            }
+        }
     }
 
     /// Beside the client of the 2024-08-07 document (`POST …/bulk/delete`).
@@ -56,5 +68,17 @@ pub mod hand_written_layer {
         pub use crate::snapshots::bulk_delete_2024_08_07::*;
 
         pub mod bulk;
+
+        /// What `cloudflare-kv`'s crate root would say for this client: the document
+        /// typed the result as a map of any values, so only a count can be read off it.
+        impl bulk::KeyOutcome for NamespaceDeleteMultipleKeyValuePairsResult {
+            fn unsuccessful_keys(&self) -> Option<&[String]> {
+                None
+            }
+
+            fn successful_key_count(&self) -> Option<u64> {
+                self.get("successful_key_count")?.as_u64()
+            }
+        }
     }
 }

@@ -1,11 +1,12 @@
-//! Snapshot layer: each fixture document generates the committed expected Rust file.
+//! Snapshot layer: each fixture document in `fixtures/` generates the committed Rust file
+//! of the same name in `snapshots/`, and `lib.rs` compiles that file. One loop covers
+//! every fixture, so a new fixture without a snapshot fails.
 
-use cfgen::load::Document;
+use cfgen::Document;
 use cfgen_tests::support::{assert_snapshot, workspace_root};
 
-fn generate_all(fixture: &str) -> String {
-    let path = workspace_root().join("tests/fixtures").join(fixture);
-    let doc = Document::from_path(&path).expect("fixture loads");
+fn generate_all(path: &std::path::Path) -> String {
+    let doc = Document::from_path(path).expect("fixture loads");
     let settings = cfgen::Settings {
         all: true,
         ..cfgen::Settings::default()
@@ -16,38 +17,20 @@ fn generate_all(fixture: &str) -> String {
 }
 
 #[test]
-fn kitchen_sink() {
-    let code = generate_all("kitchen_sink.yaml");
-    assert_snapshot(
-        &workspace_root().join("tests/snapshots/kitchen_sink.rs"),
-        &code,
-    );
-}
-
-#[test]
-fn hostile_names() {
-    let code = generate_all("hostile_names.yaml");
-    assert_snapshot(
-        &workspace_root().join("tests/snapshots/hostile_names.rs"),
-        &code,
-    );
-}
-
-#[test]
-fn every_fixture_has_a_snapshot() {
-    let fixtures = std::fs::read_dir(workspace_root().join("tests/fixtures")).unwrap();
+fn every_fixture_matches_its_compiled_snapshot() {
+    let lib = std::fs::read_to_string(workspace_root().join("tests/lib.rs")).unwrap();
+    let mut fixtures: Vec<_> = std::fs::read_dir(workspace_root().join("tests/fixtures"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    fixtures.sort();
+    assert!(!fixtures.is_empty());
     for fixture in fixtures {
-        let name = fixture
-            .unwrap()
-            .file_name()
-            .to_string_lossy()
-            .replace(".yaml", ".rs");
+        let name = fixture.file_stem().unwrap().to_string_lossy().into_owned() + ".rs";
+        assert_snapshot(&name, &generate_all(&fixture));
         assert!(
-            workspace_root()
-                .join("tests/snapshots")
-                .join(&name)
-                .exists(),
-            "fixture without snapshot: {name}"
+            lib.contains(&format!("#[path = \"{name}\"]")),
+            "tests/lib.rs does not compile snapshots/{name}"
         );
     }
 }

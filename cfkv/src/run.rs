@@ -4,7 +4,8 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use cfgen_runtime::{Client, ClientBuilder, RetryPolicy};
+use cfgen_runtime::{ClientBuilder, RetryPolicy};
+use cloudflare_kv::Client;
 use cloudflare_kv::bulk::{BulkDelete, BulkDeleteReport, Interrupt};
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -83,7 +84,7 @@ async fn delete(args: &BulkDeleteArgs) -> Result<ExitCode> {
     let interrupt = Interrupt::new();
     let mut ctrl_c =
         CtrlC::install(interrupt.clone(), bar.clone()).context("cannot watch for Ctrl-C")?;
-    let _countdown = Countdown::start(client.clone(), bar.clone());
+    let _countdown = Countdown::start(client.as_runtime().clone(), bar.clone());
     let mut out = KeysOut::create(destination(args))?;
     let report = engine(&client, args, total, &bar)
         .interrupt(interrupt)
@@ -217,6 +218,7 @@ pub(crate) fn build_client(
         .retry_policy(RetryPolicy::default().with_max_attempts(max_attempts))
         .rate_limit(rate_limit.clone())
         .on_pause(pause::observer(bar.clone(), rate_limit))
+        .for_client()
         .build()
         .context("cannot configure the Cloudflare client")
 }
@@ -273,7 +275,6 @@ pub(crate) fn exit_code(complete: bool) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cloudflare_kv::namespace_delete_multiple_key_value_pairs;
 
     fn args(account_id: &str, namespace_id: &str) -> BulkDeleteArgs {
         use clap::Parser;
@@ -297,10 +298,10 @@ mod tests {
     /// with no keys it fails on the ids, or, when they pass, on the body.
     async fn generated_verdict(account_id: &str, namespace_id: &str) -> Option<String> {
         let client = Client::builder().api_token("unused").build().unwrap();
-        let error =
-            namespace_delete_multiple_key_value_pairs(&client, account_id, namespace_id, &[])
-                .await
-                .unwrap_err();
+        let error = client
+            .namespace_delete_multiple_key_value_pairs(account_id, namespace_id, &[] as &[&str])
+            .await
+            .unwrap_err();
         let message = error.to_string();
         (!message.starts_with("invalid input `body`")).then_some(message)
     }

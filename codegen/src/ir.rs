@@ -21,8 +21,13 @@ pub struct Api {
 pub struct Operation {
     /// The `operationId` as written in the document.
     pub id: String,
-    /// The Rust function name.
+    /// The Rust method name on the generated `Client`.
     pub fn_name: String,
+    /// The method that also returns the status, headers and envelope metadata.
+    pub with_response_name: String,
+    /// The request builder, when the operation has optional parameters or too many
+    /// required ones to pass by position.
+    pub builder: Option<RequestBuilder>,
     /// JSON pointer of the operation object, for example `#/paths/~1accounts/get`.
     pub pointer: String,
     /// HTTP method.
@@ -35,17 +40,37 @@ pub struct Operation {
     pub description: Option<String>,
     /// `Some(note)` when the document marks the operation deprecated.
     pub deprecated: Option<String>,
-    /// Tags, in document order.
-    pub tags: Vec<String>,
     /// Parameters: path parameters in template order, then query, then header.
     pub params: Vec<Param>,
     /// The request body, when the operation takes one.
     pub body: Option<Body>,
-    /// The success response the generated function returns.
+    /// The success response the generated method returns.
     pub response: Response,
-    /// Name of the type alias that names the success response after the operation, so
-    /// callers do not depend on schema names that change between spec versions.
-    pub response_alias: String,
+    /// The names of the types in the operation's signature, derived from the
+    /// operation so that they do not move when the document renames a schema.
+    pub names: OperationNames,
+}
+
+/// The request builder of an operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestBuilder {
+    /// The builder's type name.
+    pub name: String,
+    /// Whether required query and header parameters are setters too (checked when the
+    /// request is sent) rather than positional arguments, because with the path
+    /// parameters and the body they would be too many to pass by position.
+    pub required_setters: bool,
+}
+
+/// Type names derived from an operation's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationNames {
+    /// The type (or alias) of what the call returns: `{Operation}Result`.
+    pub result: String,
+    /// The name an object request body gets when only this operation uses it.
+    pub body: String,
+    /// The name a response without envelope gets when only this operation uses it.
+    pub response: String,
 }
 
 /// HTTP methods OpenAPI 3.0 allows on a path item.
@@ -205,7 +230,11 @@ pub struct Response {
 pub enum ResponseBody {
     /// No body is documented.
     Empty,
-    /// A JSON body of this type.
+    /// Cloudflare's envelope (`success`, `errors`, `messages`, `result`): the call
+    /// returns `result`, of this type (`Nullable` where it may be null or absent), or
+    /// nothing when the envelope declares no `result`.
+    Envelope(Option<TypeRef>),
+    /// A JSON body of this type, without envelope.
     Json(TypeRef),
     /// A body of another media type, returned as bytes.
     Bytes(String),
@@ -218,11 +247,14 @@ pub enum TypeRef {
     String,
     /// `i64`.
     Integer,
+    /// `u64`: an integer whose `minimum` is zero or more, such as a count.
+    Unsigned,
     /// `f64`.
     Number,
     /// `bool`.
     Boolean,
-    /// Raw bytes (`format: binary`, non-JSON bodies).
+    /// Raw bytes: the body of a request whose media type is not JSON. (A JSON string
+    /// with `format: binary` stays a [`TypeRef::String`].)
     Bytes,
     /// Any JSON value.
     Any,
@@ -252,12 +284,17 @@ pub struct TypeDef {
     pub name: String,
     /// Where it came from: a component name, or the pointer of an inline schema.
     pub origin: String,
+    /// The operation signature this type's name comes from, when it is named after one.
+    pub role: Option<Role>,
     /// Description from the document.
     pub description: Option<String>,
     /// What kind of type it is.
     pub kind: TypeKind,
     /// Where it is used.
     pub usage: Usage,
+    /// For an enumeration read from responses: the variant that keeps a value the
+    /// document did not list, so a value added upstream does not fail decoding.
+    pub unknown_variant: Option<String>,
 }
 
 /// The shape of a named type.
@@ -267,8 +304,6 @@ pub enum TypeKind {
     Struct(Vec<Field>),
     /// A string enumeration.
     Enum(Vec<Variant>),
-    /// A name for another type (arrays, primitives with a component name).
-    Alias(TypeRef),
     /// A value that is one of several shapes, tried in order.
     Untagged(Vec<TypeRef>),
 }
@@ -307,4 +342,24 @@ impl PathTemplate {
             PathSegment::Literal(_) => None,
         })
     }
+}
+
+/// The place in one operation's signature that a type is named after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Role {
+    /// The Rust method name of the operation.
+    pub method: String,
+    /// Which part of the signature the type is.
+    pub part: SignaturePart,
+}
+
+/// A part of an operation's signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignaturePart {
+    /// The request body.
+    Body,
+    /// The envelope's `result`.
+    Result,
+    /// A success response without envelope.
+    Response,
 }

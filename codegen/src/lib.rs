@@ -4,13 +4,27 @@
 //!
 //! | stage | module | does |
 //! |---|---|---|
-//! | 1 | [`load`], [`overlay`], [`select`] | reads JSON or YAML, checks the version, applies overlays, finds the selected operations |
-//! | 2 | [`resolve`] | follows `$ref`s, merges `allOf`, names everything: the [`ir`] |
+//! | 1 | [`load`], [`overlay`], `select` | reads JSON or YAML, checks the version, applies overlays, finds the selected operations |
+//! | 2 | `resolve` | follows `$ref`s, merges `allOf`, names everything (through `naming`): the `ir` |
 //! | 3 | `render` | IR to tokens with `quote!` |
 //! | 4 | `format` | tokens to text with `prettyplease`, `@generated` header |
 //! | 5 | [`write`](mod@write) | writes only on change, atomically |
 //!
 //! [`generate`] runs stages 1b to 4 without any I/O and is what every front end calls.
+//! The public surface is what a library or build.rs user needs: [`Document`],
+//! [`Settings`], [`Builder`], [`generate`], [`diff`], [`overlay`], [`write`](mod@write) and the
+//! [`Error`] type; the IR and the stages behind it are internal.
+//!
+//! # The generated API
+//!
+//! The output defines a `Client` type (wrapping `cfgen_runtime::Client`) and makes
+//! every operation a method of it: `client.op(args).await` returns the envelope's
+//! `result`, typed; `client.op_with_response(args)` returns a
+//! `cfgen_runtime::ApiResponse` with the status, headers, `messages` and `result_info`
+//! as well. An operation with optional parameters returns a request builder instead:
+//! `client.op(required).optional(x).send().await`. Types in an operation's signature
+//! are named after the operation (`{Operation}Result`, `{Operation}Body`), so renames
+//! of shared schemas upstream do not reach the user's code.
 //!
 //! Around the pipeline: [`config`] reads `cfgen.toml`, which every front end shares;
 //! [`diff`] compares what two documents generate; [`slice`](mod@slice) cuts the minimal
@@ -18,7 +32,7 @@
 //! generate together for a project moving to a new document.
 //!
 //! ```no_run
-//! let doc = cfgen::load::Document::from_path("spec/openapi.yaml".as_ref())?;
+//! let doc = cfgen::Document::from_path("spec/openapi.yaml".as_ref())?;
 //! let settings = cfgen::Settings::operations(["workers-kv-namespace-delete-multiple-key-value-pairs"]);
 //! let generated = cfgen::generate(&doc, &settings)?;
 //! cfgen::write::write_if_changed("src/generated.rs".as_ref(), &generated.code)?;
@@ -67,13 +81,13 @@ pub mod config;
 pub mod diff;
 pub mod error;
 mod format;
-pub mod ir;
+mod ir;
 pub mod load;
-pub mod naming;
+mod naming;
 pub mod overlay;
 mod render;
-pub mod resolve;
-pub mod select;
+mod resolve;
+mod select;
 mod settings;
 pub mod slice;
 pub mod update;
@@ -82,6 +96,7 @@ pub mod write;
 pub use builder::{Builder, DEFAULT_FILE_NAME, Written};
 pub use config::{CONFIG_FILE, Config, FailOn};
 pub use error::{Error, Result, Skip};
+pub use load::Document;
 pub use settings::{BULK_DELETE_OPERATION, Settings, WORKERS_KV_PREFIXES};
 
 /// The output of one generation.

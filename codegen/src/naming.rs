@@ -91,6 +91,102 @@ fn ascii(raw: &str) -> std::borrow::Cow<'_, str> {
     deunicode::deunicode_with_tofu_cow(raw, " ")
 }
 
+/// Methods of the generated `Client` that operations must not take.
+pub const CLIENT_METHODS: &[&str] = &[
+    "builder",
+    "from_env",
+    "from_runtime",
+    "as_runtime",
+    "into_runtime",
+    "clone",
+    "fmt",
+];
+
+/// Type names the generated code defines besides the schemas: the client, and `S`, the
+/// type parameter of methods that take a list of string-likes.
+pub const CLIENT_TYPES: &[&str] = &["Client", "S"];
+
+/// The names derived from one operation's (prefix-stripped) id; see [`operation`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationNames {
+    /// The method on the generated `Client`.
+    pub method: String,
+    /// The method that also returns the status, headers and envelope metadata.
+    pub with_response: String,
+    /// The request builder type, used when the operation has optional parameters.
+    pub builder: String,
+    /// The types of the operation's signature.
+    pub types: crate::ir::OperationNames,
+}
+
+/// The names of an operation whose id, prefix stripped, is `stem`. The method name is
+/// claimed in `methods`, the type names in `types`, so none collides.
+pub fn operation(stem: &str, methods: &mut Scope, types: &mut Scope) -> OperationNames {
+    let method = methods.claim(value_name(stem));
+    let with_response = methods.claim(format!("{}_with_response", method.trim_start_matches("r#")));
+    let base = type_name(stem);
+    let mut claim = |suffix: &str| types.claim(format!("{base}{suffix}"));
+    OperationNames {
+        method,
+        with_response,
+        builder: claim("Request"),
+        types: crate::ir::OperationNames {
+            result: claim("Result"),
+            body: claim("Body"),
+            response: claim("Response"),
+        },
+    }
+}
+
+/// The naming hint of an array's items.
+pub fn item_hint(owner: &str) -> String {
+    format!("{owner}-item")
+}
+
+/// The naming hint of a map's values.
+pub fn value_hint(owner: &str) -> String {
+    format!("{owner}-value")
+}
+
+/// The naming hint of an object's property.
+pub fn property_hint(owner: &str, property: &str) -> String {
+    format!("{owner}-{property}")
+}
+
+/// The naming hint of the `index`-th member of a `oneOf`.
+pub fn member_hint(owner: &str, index: usize) -> String {
+    format!("{owner}-variant{index}")
+}
+
+/// The wire name and Rust stem of a property of a `deepObject` query parameter.
+pub fn deep_object_param(param: &str, property: &str) -> (String, String) {
+    (
+        format!("{param}[{property}]"),
+        format!("{param}_{property}"),
+    )
+}
+
+/// The variant name of an untagged union member, from what the member is.
+pub fn untagged_variant(ty: &crate::ir::TypeRef) -> String {
+    use crate::ir::TypeRef;
+    match ty {
+        TypeRef::String => "String".into(),
+        TypeRef::Integer | TypeRef::Unsigned => "Integer".into(),
+        TypeRef::Number => "Number".into(),
+        TypeRef::Boolean => "Boolean".into(),
+        TypeRef::Bytes => "Bytes".into(),
+        TypeRef::Any => "Any".into(),
+        TypeRef::Map(_) => "Map".into(),
+        TypeRef::Array(item) => format!("{}List", untagged_variant(item)),
+        TypeRef::Named(name) => name.clone(),
+        TypeRef::Nullable(inner) => untagged_variant(inner),
+    }
+}
+
+/// The catch-all variant of an enum read from responses, holding a value the document
+/// did not list.
+pub const UNKNOWN_VARIANT: &str = "Unknown";
+
 /// Spells out symbols when a name has no letters or digits, so `<=` becomes `lt eq`.
 fn words(raw: &str) -> String {
     if raw.chars().any(char::is_alphanumeric) {

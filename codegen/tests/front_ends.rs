@@ -130,7 +130,7 @@ fn library_builder_and_cli_agree_on_the_committed_spec() {
     assert!(
         generated
             .code
-            .contains("pub async fn workers_kv_namespace_delete_multiple_key_value_pairs(")
+            .contains("pub async fn workers_kv_namespace_delete_multiple_key_value_pairs<S>(")
     );
     assert!(generated.skipped.is_empty(), "{:?}", generated.skipped);
 }

@@ -1,10 +1,7 @@
 //! Behaviour layer: the generated bulk-delete client against a mock Cloudflare API on
 //! 127.0.0.1. Each test checks what went over the wire or what came back.
 
-use cloudflare_kv::{
-    Client, Credentials, ErrorKind, RetryPolicy,
-    namespace_delete_multiple_key_value_pairs as bulk_delete,
-};
+use cloudflare_kv::{Client, Credentials, ErrorKind, RetryPolicy};
 use serde_json::json;
 use testkit::{MockServer, Reply};
 
@@ -32,7 +29,8 @@ async fn sends_post_to_the_bulk_delete_path_with_token_and_json_body() {
     )])
     .await;
     let client = client(&server, Credentials::api_token(TOKEN));
-    let response = bulk_delete(&client, ACCOUNT, NAMESPACE, &keys(&["My-Key", "a/b c"]))
+    let result = client
+        .namespace_delete_multiple_key_value_pairs(ACCOUNT, NAMESPACE, &keys(&["My-Key", "a/b c"]))
         .await
         .expect("success");
 
@@ -54,9 +52,8 @@ async fn sends_post_to_the_bulk_delete_path_with_token_and_json_body() {
     );
     assert_eq!(request.json().unwrap(), json!(["My-Key", "a/b c"]));
 
-    assert!(response.success);
-    let result = response.result.expect("result present");
-    assert_eq!(result.successful_key_count, Some(2.0));
+    let result = result.expect("result present");
+    assert_eq!(result.successful_key_count, Some(2));
     assert_eq!(result.unsuccessful_keys, Some(vec![]));
 }
 
@@ -68,7 +65,8 @@ async fn sends_email_and_global_key_headers() {
         &server,
         Credentials::api_key("user@example.com", "144c9defac04969c7bfad8efaa8ea194"),
     );
-    bulk_delete(&client, ACCOUNT, NAMESPACE, &keys(&["k"]))
+    client
+        .namespace_delete_multiple_key_value_pairs(ACCOUNT, NAMESPACE, &keys(&["k"]))
         .await
         .expect("success");
     let request = server.last_request().unwrap();
@@ -84,7 +82,8 @@ async fn sends_email_and_global_key_headers() {
 async fn path_parameters_are_percent_encoded() {
     let server = MockServer::with_replies([Reply::success(json!({}))]).await;
     let client = client(&server, Credentials::api_token(TOKEN));
-    bulk_delete(&client, "a/b?c", "n s", &keys(&["k"]))
+    client
+        .namespace_delete_multiple_key_value_pairs("a/b?c", "n s", &keys(&["k"]))
         .await
         .expect("success");
     let path = server.last_request().unwrap().path_only().to_string();
@@ -105,7 +104,8 @@ async fn a_4xx_envelope_keeps_status_and_every_error() {
     )])
     .await;
     let client = client(&server, Credentials::api_token(TOKEN));
-    let err = bulk_delete(&client, ACCOUNT, NAMESPACE, &keys(&["k"]))
+    let err = client
+        .namespace_delete_multiple_key_value_pairs(ACCOUNT, NAMESPACE, &keys(&["k"]))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Client);
@@ -128,7 +128,8 @@ async fn a_non_json_502_keeps_status_and_body_start() {
     let server =
         MockServer::with_replies([Reply::html(502, "<html><body>Bad gateway</body></html>")]).await;
     let client = client(&server, Credentials::api_token(TOKEN));
-    let err = bulk_delete(&client, ACCOUNT, NAMESPACE, &keys(&["k"]))
+    let err = client
+        .namespace_delete_multiple_key_value_pairs(ACCOUNT, NAMESPACE, &keys(&["k"]))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server);
@@ -148,7 +149,8 @@ async fn a_success_without_result_parses_as_none() {
         json!({"success": true, "errors": [], "messages": [{"code": 1000, "message": "queued"}]});
     let server = MockServer::with_replies([Reply::json(200, envelope)]).await;
     let client = client(&server, Credentials::api_token(TOKEN));
-    let response = bulk_delete(&client, ACCOUNT, NAMESPACE, &keys(&["k"]))
+    let response = client
+        .namespace_delete_multiple_key_value_pairs_with_response(ACCOUNT, NAMESPACE, &keys(&["k"]))
         .await
         .expect("success");
     assert_eq!(response.result, None);
@@ -169,13 +171,15 @@ async fn invalid_input_sends_no_request() {
         (ACCOUNT, NAMESPACE, &too_many, "body"),
     ];
     for (account, namespace, body, field) in cases {
-        let err = bulk_delete(&client, account, namespace, body)
+        let err = client
+            .namespace_delete_multiple_key_value_pairs(account, namespace, body)
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
         assert!(err.to_string().contains(field), "{err}");
     }
-    let err = bulk_delete(&client, ACCOUNT, NAMESPACE, &long_key)
+    let err = client
+        .namespace_delete_multiple_key_value_pairs(ACCOUNT, NAMESPACE, &long_key)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("body[0]"), "{err}");
@@ -184,6 +188,68 @@ async fn invalid_input_sends_no_request() {
         0,
         "invalid input reached the server"
     );
+}
+
+/// The contract: owned and borrowed key lists, the `result` unwrapped, the count
+/// an integer even when the wire says `3.0`.
+#[tokio::test]
+async fn owned_and_borrowed_keys_return_the_typed_result() {
+    let server = MockServer::with_replies([
+        Reply::success(json!({"successful_key_count": 2, "unsuccessful_keys": []})),
+        Reply::success(json!({"successful_key_count": 3.0, "unsuccessful_keys": ["d"]})),
+    ])
+    .await;
+    let client = client(&server, Credentials::api_token(TOKEN));
+    let owned: Vec<String> = vec!["a".into(), "b".into()];
+    let result = client
+        .namespace_delete_multiple_key_value_pairs(ACCOUNT, NAMESPACE, &owned)
+        .await
+        .unwrap()
+        .unwrap();
+    let count: Option<u64> = result.successful_key_count;
+    assert_eq!(count, Some(2));
+    let borrowed = ["c", "d"];
+    let result = client
+        .namespace_delete_multiple_key_value_pairs(ACCOUNT, NAMESPACE, &borrowed)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(result.successful_key_count, Some(3));
+    assert_eq!(result.unsuccessful_keys, Some(vec!["d".to_owned()]));
+    assert_eq!(
+        server.last_request().unwrap().json().unwrap(),
+        json!(["c", "d"])
+    );
+}
+
+#[tokio::test]
+async fn a_count_with_a_fraction_is_a_decode_error() {
+    let server =
+        MockServer::with_replies([Reply::success(json!({"successful_key_count": 3.5}))]).await;
+    let client = client(&server, Credentials::api_token(TOKEN));
+    let err = client
+        .namespace_delete_multiple_key_value_pairs(ACCOUNT, NAMESPACE, &["k"])
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+    assert!(
+        format!("{err:?}").contains("expected an integer, got 3.5"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_response_form_keeps_status_and_headers() {
+    let reply = Reply::success(json!({"successful_key_count": 1})).with_header("cf-ray", "ray-1");
+    let server = MockServer::with_replies([reply]).await;
+    let client = client(&server, Credentials::api_token(TOKEN));
+    let response = client
+        .namespace_delete_multiple_key_value_pairs_with_response(ACCOUNT, NAMESPACE, &["k"])
+        .await
+        .unwrap();
+    assert_eq!(response.status.as_u16(), 200);
+    assert_eq!(response.cf_ray(), Some("ray-1"));
+    assert_eq!(response.result.unwrap().successful_key_count, Some(1));
 }
 
 #[test]

@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use cfgen_runtime::{Client, ErrorKind, ManualTimer, RetryPolicy, Sleep, Timer};
+use cfgen_runtime::{ErrorKind, ManualTimer, RetryPolicy, Sleep, Timer};
+use cloudflare_kv::Client;
 use cloudflare_kv::bulk::{
     BulkDelete, BulkDeleteReport, BulkError, Dedup, Interrupt, KeyError, RunEnd, StopReason,
 };
@@ -344,7 +345,7 @@ async fn old_answer_shapes_confirm_the_chunk_and_count_disagreements_are_kept() 
         ),
         (2, 0, 1)
     );
-    assert_eq!(mismatch.successful_key_count, Some(5.0));
+    assert_eq!(mismatch.successful_key_count, Some(5));
 }
 
 #[tokio::test]

@@ -9,11 +9,16 @@
 //! The window is scaled down from Cloudflare's 1,200 requests per 300 s to
 //! 200 requests per 2 s, so one run takes seconds; the server's headers
 //! carry milliseconds to keep the relative precision whole seconds give a
-//! 300 s window.
+//! 300 s window. The server answers after a modelled round trip (15 ms by
+//! default) so that spending a window's quota takes a realistic share of
+//! the window: 8 tasks at 15 ms send 200 requests in about 0.4 s, a fifth
+//! of the window, as 4 tasks at 200 ms spend 1,200 requests in a fifth of
+//! Cloudflare's 300 s. Without it, a local server answers a whole window's
+//! quota in milliseconds and a block costs next to nothing.
 //!
 //! ```sh
 //! cargo bench -p cfgen-runtime --bench rate_limit
-//! BENCH_WINDOWS=30 cargo bench -p cfgen-runtime --bench rate_limit   # longer runs
+//! BENCH_WINDOWS=30 BENCH_LATENCY_MS=0 cargo bench -p cfgen-runtime --bench rate_limit
 //! ```
 //!
 //! Not a criterion benchmark: what it measures is a share and a count, not
@@ -34,7 +39,9 @@ const WINDOW: Duration = Duration::from_secs(2);
 /// Tasks sending requests, in all clients together.
 const TASKS: usize = 8;
 /// Windows per run, unless `BENCH_WINDOWS` says otherwise.
-const DEFAULT_WINDOWS: u32 = 8;
+const DEFAULT_WINDOWS: u32 = 10;
+/// The modelled round trip, unless `BENCH_LATENCY_MS` says otherwise.
+const DEFAULT_LATENCY: Duration = Duration::from_millis(15);
 
 /// One client configuration under test.
 struct Scenario {
@@ -123,11 +130,16 @@ async fn keep_sending(client: Client, end: Instant) -> usize {
     failed
 }
 
-async fn run(scenario: &Scenario, windows: u32) -> Outcome {
+async fn run(scenario: &Scenario, windows: u32, latency: Duration) -> Outcome {
     let limit = WindowLimit::new(QUOTA, WINDOW);
+    // The server counts a request when it arrives and answers a round trip
+    // later, so the headers are that much older when the client reads them.
     let server = MockServer::with_handler({
         let limit = limit.clone();
-        move |_| limit.answer(Instant::now(), Reply::success(serde_json::json!({})))
+        move |_| {
+            let ok = Reply::success(serde_json::json!({}));
+            limit.answer(Instant::now(), ok).with_delay(latency)
+        }
     })
     .await;
     let pauses = Arc::new(AtomicUsize::new(0));
@@ -158,25 +170,28 @@ async fn run(scenario: &Scenario, windows: u32) -> Outcome {
     }
 }
 
+fn env_number(name: &str) -> Option<u32> {
+    std::env::var(name).ok()?.parse().ok()
+}
+
 fn main() {
-    let windows = std::env::var("BENCH_WINDOWS")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(DEFAULT_WINDOWS);
+    let windows = env_number("BENCH_WINDOWS").unwrap_or(DEFAULT_WINDOWS);
+    let latency = env_number("BENCH_LATENCY_MS")
+        .map_or(DEFAULT_LATENCY, |ms| Duration::from_millis(ms.into()));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
     println!(
-        "server: {QUOTA} requests per {WINDOW:?}, then a {WINDOW:?} block of 429s; \
-         {TASKS} tasks; {windows} windows per run"
+        "server: {QUOTA} requests per {WINDOW:?}, then a {WINDOW:?} block of 429s, \
+         answering after {latency:?}; {TASKS} tasks; {windows} windows per run"
     );
     println!(
         "{:<46} {:>8} {:>8} {:>7} {:>6} {:>7} {:>7}",
         "client", "accepted", "allowed", "share", "429s", "failed", "pauses"
     );
     for scenario in scenarios() {
-        let outcome = runtime.block_on(run(&scenario, windows));
+        let outcome = runtime.block_on(run(&scenario, windows, latency));
         println!(
             "{:<46} {:>8} {:>8} {:>6.1}% {:>6} {:>7} {:>7}",
             scenario.name,

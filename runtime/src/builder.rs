@@ -3,6 +3,7 @@
 //! all.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,8 +36,13 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// assert_eq!(client.base_url(), "https://api.cloudflare.com/client/v4");
 /// # Ok::<(), cfgen_runtime::Error>(())
 /// ```
-#[derive(Clone)]
-pub struct ClientBuilder {
+///
+/// `C` is the client type [`build`](ClientBuilder::build) returns: this
+/// crate's [`Client`], or a generated client that wraps it (any type that is
+/// `From<Client>`), whose `builder()` starts from
+/// [`for_client`](ClientBuilder::for_client).
+pub struct ClientBuilder<C = Client> {
+    client: PhantomData<fn() -> C>,
     base_url: String,
     /// The environment variable the base URL came from, for messages.
     base_url_var: Option<&'static str>,
@@ -58,6 +64,7 @@ impl ClientBuilder {
     /// the server's `RateLimit` headers on.
     pub fn new() -> Self {
         ClientBuilder {
+            client: PhantomData,
             base_url: DEFAULT_BASE_URL.to_owned(),
             base_url_var: None,
             credentials: None,
@@ -95,6 +102,14 @@ impl ClientBuilder {
             builder.base_url_var = Some(BASE_URL_VAR);
         }
         Ok(builder)
+    }
+}
+
+impl<C> ClientBuilder<C> {
+    /// The same configuration, building a `D` instead: how a generated
+    /// client's `builder()` starts.
+    pub fn for_client<D>(self) -> ClientBuilder<D> {
+        self.clone_as()
     }
 
     /// Sets the base URL; request paths are appended to its path, so
@@ -206,7 +221,10 @@ impl ClientBuilder {
     }
 
     /// Checks the configuration and builds the client.
-    pub fn build(self) -> Result<Client, Error> {
+    pub fn build(self) -> Result<C, Error>
+    where
+        C: From<Client>,
+    {
         let base_url = base_url::parse(&self.base_url).map_err(|reason| Error::BaseUrl {
             url: base_url::redact(&self.base_url),
             variable: self.base_url_var,
@@ -236,7 +254,7 @@ impl ClientBuilder {
             self.server_pacing,
             self.on_pause,
         );
-        Ok(Client::from_inner(Inner {
+        Ok(C::from(Client::from_inner(Inner {
             http,
             base_url,
             credentials: self.credentials,
@@ -248,13 +266,38 @@ impl ClientBuilder {
             server_pacing: self.server_pacing,
             timer: self.timer,
             throttle: Arc::new(throttle),
-        }))
+        })))
+    }
+}
+
+impl<C> Clone for ClientBuilder<C> {
+    fn clone(&self) -> Self {
+        self.clone_as()
+    }
+}
+
+impl<C> ClientBuilder<C> {
+    fn clone_as<D>(&self) -> ClientBuilder<D> {
+        ClientBuilder {
+            client: PhantomData,
+            base_url: self.base_url.clone(),
+            base_url_var: self.base_url_var,
+            credentials: self.credentials.clone(),
+            retry_policy: self.retry_policy.clone(),
+            connect_timeout: self.connect_timeout,
+            request_timeout: self.request_timeout,
+            rate_limit: self.rate_limit.clone(),
+            server_pacing: self.server_pacing,
+            on_pause: self.on_pause.clone(),
+            timer: Arc::clone(&self.timer),
+            user_agent: self.user_agent.clone(),
+        }
     }
 }
 
 /// Shows the settings; the credentials and the base URL's user info, query
 /// and fragment are redacted.
-impl fmt::Debug for ClientBuilder {
+impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("base_url", &base_url::redact(&self.base_url))

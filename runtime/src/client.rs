@@ -22,7 +22,8 @@ use crate::throttle::{PauseInfo, Throttle, Ticket};
 use crate::timer::Timer;
 use crate::{Credentials, Error, RateLimit, RetryPolicy, server_wait};
 
-/// A Cloudflare API client. Generated operation functions take `&Client`.
+/// A Cloudflare API client. A generated client wraps one and sends every
+/// operation through it.
 ///
 /// Cheap to clone: clones share the connection pool, the client-side rate
 /// limit and the client-wide pacing: when an answer asks for a wait, every
@@ -57,7 +58,7 @@ pub(crate) struct Inner {
 
 /// What the caller will do with a successful body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Expect {
+pub(crate) enum Expect {
     /// JSON: a 2xx envelope with `"success": false` is an error.
     Json,
     /// Raw bytes: the body is opaque data, never read as an envelope.
@@ -75,10 +76,11 @@ struct Prepared {
 }
 
 /// A successful answer.
-struct Answer {
-    status: StatusCode,
-    body: Bytes,
-    attempts: u32,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) attempts: u32,
 }
 
 impl Client {
@@ -151,7 +153,7 @@ impl Client {
 
     /// Checks and encodes the request, then sends it inside its span. The
     /// request is taken by value so the future borrows nothing but `self`.
-    async fn execute(&self, request: Request, expect: Expect) -> Result<Answer, Error> {
+    pub(crate) async fn execute(&self, request: Request, expect: Expect) -> Result<Answer, Error> {
         let span = tracing::info_span!(
             "cloudflare_request",
             operation = %request.operation(),
@@ -213,23 +215,20 @@ impl Client {
             _ => None,
         };
         let Some((requested, status)) = requested else {
-            let backoff = policy.backoff(sent);
-            return match last {
-                true => Err(error),
-                false => Ok(Some(log_retry(sent, backoff, error))),
-            };
+            if last {
+                return Err(error);
+            }
+            return Ok(Some(log_retry(sent, policy.backoff(sent), error)));
         };
         let Some(wait) = policy.server_wait(requested, sent) else {
             return Err(self.wait_too_long(error, requested, status, sent));
         };
         self.inner.throttle.pause(wait, status);
-        match last {
-            true => Err(error),
-            false => {
-                log_retry(sent, wait, error);
-                Ok(None)
-            }
+        if last {
+            return Err(error);
         }
+        log_retry(sent, wait, error);
+        Ok(None)
     }
 
     /// Starts refusing requests and turns `error` into the
@@ -317,6 +316,7 @@ impl Client {
         }
         Ok(Answer {
             status,
+            headers: headers.clone(),
             body,
             attempts: number,
         })

@@ -28,7 +28,7 @@ impl Envelope {
     }
 }
 
-fn lenient_messages<'de, D: Deserializer<'de>>(
+pub(crate) fn lenient_messages<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Vec<ApiMessage>, D::Error> {
     let items = match Value::deserialize(deserializer)? {

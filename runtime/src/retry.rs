@@ -12,6 +12,7 @@
 use std::time::Duration;
 
 use crate::Error;
+use crate::server_wait::UNREADABLE_WAIT;
 
 /// How a [`Client`](crate::Client) retries failed attempts.
 ///
@@ -138,9 +139,11 @@ impl RetryPolicy {
 
     /// The wait before retry `retry` when the server asked for `requested`:
     /// the longer of the two, so that a short or zero request still backs
-    /// off. `None` when the request is longer than `max_server_wait`.
+    /// off. `None` when the request is longer than `max_server_wait`, or
+    /// unreadable (which no policy accepts, however long its ceiling).
     pub(crate) fn server_wait(&self, requested: Duration, retry: u32) -> Option<Duration> {
-        (requested <= self.max_server_wait).then(|| requested.max(self.backoff(retry)))
+        let acceptable = requested != UNREADABLE_WAIT && requested <= self.max_server_wait;
+        acceptable.then(|| requested.max(self.backoff(retry)))
     }
 }
 
@@ -185,6 +188,8 @@ mod tests {
         assert_eq!(policy.server_wait(300 * SECOND, 1), Some(300 * SECOND));
         assert_eq!(policy.server_wait(301 * SECOND, 1), None);
         assert_eq!(policy.server_wait(Duration::MAX, 1), None);
+        let patient = policy.with_max_server_wait(Duration::MAX);
+        assert_eq!(patient.server_wait(Duration::MAX, 1), None);
     }
 
     #[test]

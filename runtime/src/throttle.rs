@@ -41,9 +41,9 @@ const REPORTED_PAUSE: Duration = Duration::from_secs(1);
 /// later by more than this (answers of requests in flight each move it a
 /// little).
 const REPORT_STEP: Duration = Duration::from_secs(1);
-/// The longest time requests are refused after one over-long wait, so that
-/// an absurd `Retry-After` cannot disable a long-lived client for good.
-const LONGEST_REFUSAL: Duration = Duration::from_secs(24 * 60 * 60);
+/// The longest time one answer can pause or refuse requests, so that an
+/// absurd `Retry-After` cannot disable a long-lived client for good.
+const LONGEST_WAIT: Duration = Duration::from_secs(24 * 60 * 60);
 /// Jitter on resumption is at most this share of the wait...
 const JITTER_SHARE: u32 = 50;
 /// ...and at most this long.
@@ -269,13 +269,11 @@ impl Throttle {
         Decision::Go
     }
 
-    /// Pauses every request of the client for `wait` (an answer with
-    /// `status` asked for it). A later deadline already set stays.
+    /// Pauses every request of the client for `wait` (at most a day; an
+    /// answer with `status` asked for it). A later deadline already set
+    /// stays.
     pub(crate) fn pause(&self, wait: Duration, status: StatusCode) {
-        let now = self.timer.now();
-        let Some(until) = now.checked_add(wait) else {
-            return;
-        };
+        let until = self.timer.now() + wait.min(LONGEST_WAIT);
         let mut state = self.lock();
         if state.pause.is_none_or(|pause| pause.until < until) {
             let reason = PauseReason::ServerAsked { status };
@@ -284,8 +282,9 @@ impl Throttle {
     }
 
     /// Refuses every request for the wait the server asked for (at most a
-    /// day; `max_server_wait` when the wait was unreadable), and wakes the
-    /// waiting requests so they fail too.
+    /// day; `max_server_wait` when the wait was unreadable), wakes the
+    /// waiting requests so they fail too, and reports the refusal unless
+    /// one about as long is already in force.
     pub(crate) fn refuse(
         &self,
         requested: Duration,
@@ -295,27 +294,35 @@ impl Throttle {
         let now = self.timer.now();
         let span = match requested {
             UNREADABLE_WAIT => max_server_wait,
-            requested => requested.min(LONGEST_REFUSAL),
+            requested => requested,
         };
         let refusal = Refusal {
-            until: now + span,
+            until: now + span.min(LONGEST_WAIT),
             requested,
             status,
             max_server_wait,
         };
-        {
+        let new = {
             let mut state = self.lock();
-            if state.refusal.is_none_or(|old| old.until < refusal.until) {
+            let current = state.refusal.filter(|old| now < old.until);
+            if current.is_none_or(|old| old.until < refusal.until) {
                 state.refusal = Some(refusal);
             }
+            // Requests in flight during the block get the same answer:
+            // report the refusal once, not once per answer.
+            current.is_none_or(|old| old.until + REPORT_STEP < refusal.until)
+        };
+        self.changed.notify_waiters();
+        if !new {
+            return;
         }
         tracing::warn!(
             wait_ms = span.as_millis() as u64,
             status = status.as_u16(),
             "the server asked for a longer wait than the client accepts: requests fail unsent until it is over"
         );
-        self.notify_observer(refusal.until, span, PauseReason::WaitTooLong { status });
-        self.changed.notify_waiters();
+        let wait = refusal.until - now;
+        self.notify_observer(refusal.until, wait, PauseReason::WaitTooLong { status });
     }
 
     /// The pause in force now, if any.
@@ -595,6 +602,30 @@ mod tests {
         assert_eq!(seen.len(), 1, "{seen:?}");
         assert_eq!(seen[0].wait, 30 * SECOND);
         assert_eq!(seen[0].reason, PauseReason::ServerAsked { status });
+    }
+
+    #[test]
+    fn a_refusal_is_reported_once_per_block() {
+        let timer = ManualTimer::new();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let observer: PauseObserver = {
+            let seen = Arc::clone(&seen);
+            Arc::new(move |info: &PauseInfo| seen.lock().unwrap().push(*info))
+        };
+        let throttle = throttle(&timer, Some(observer));
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        // Three answers of requests in flight during the same block.
+        throttle.refuse(600 * SECOND, status, 300 * SECOND);
+        timer.advance(SECOND / 10);
+        throttle.refuse(600 * SECOND, status, 300 * SECOND);
+        throttle.refuse(599 * SECOND, status, 300 * SECOND);
+        // A much longer one is news.
+        throttle.refuse(3600 * SECOND, status, 300 * SECOND);
+        let waits: Vec<_> = seen.lock().unwrap().iter().map(|p| p.wait).collect();
+        assert_eq!(waits, [600 * SECOND, 3600 * SECOND]);
+        // An absurd wait refuses for a day at most.
+        throttle.refuse(Duration::from_secs(u64::MAX / 2), status, 300 * SECOND);
+        assert_eq!(throttle.current_pause().unwrap().wait, LONGEST_WAIT);
     }
 
     #[test]

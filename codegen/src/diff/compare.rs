@@ -292,13 +292,13 @@ impl Diff<'_> {
                 .rust(Some(&b.fn_name))
                 .says(message);
         }
-        if a.response_alias != b.response_alias {
+        if a.names.result != b.names.result {
             let message = format!(
-                "response alias renamed from `{}` to `{}`",
-                a.response_alias, b.response_alias
+                "result type renamed from `{}` to `{}`",
+                a.names.result, b.names.result
             );
             self.note(Level::Breaking, Affects::Rust, "type-renamed", loc)
-                .rust(Some(&b.response_alias))
+                .rust(Some(&b.names.result))
                 .says(message);
         }
     }
@@ -566,7 +566,7 @@ impl Diff<'_> {
             locate::response(self.old.doc, &a.pointer, &a.response.status),
             locate::response(self.new.doc, &b.pointer, &b.response.status),
         );
-        let alias = &b.response_alias;
+        let alias = &b.names.result;
         self.docs(
             &loc,
             "description of the success response",
@@ -576,7 +576,8 @@ impl Diff<'_> {
         );
         let (old, new) = (&a.response.body, &b.response.body);
         match (old, new) {
-            (ResponseBody::Json(ta), ResponseBody::Json(tb)) => {
+            (ResponseBody::Json(ta), ResponseBody::Json(tb))
+            | (ResponseBody::Envelope(Some(ta)), ResponseBody::Envelope(Some(tb))) => {
                 let place = Place {
                     direction: Direction::Response,
                     loc: loc.clone(),
@@ -585,7 +586,8 @@ impl Diff<'_> {
                 };
                 self.compare_type(ta, tb, &place);
             }
-            (ResponseBody::Empty, ResponseBody::Empty) => {}
+            (ResponseBody::Empty, ResponseBody::Empty)
+            | (ResponseBody::Envelope(None), ResponseBody::Envelope(None)) => {}
             (ResponseBody::Bytes(ca), ResponseBody::Bytes(cb)) if ca == cb => {}
             _ => {
                 let message = format!(
@@ -685,6 +687,8 @@ fn body_kind(body: &ResponseBody) -> String {
     match body {
         ResponseBody::Empty => "no body".into(),
         ResponseBody::Json(_) => "a JSON body".into(),
+        ResponseBody::Envelope(Some(_)) => "an envelope with a `result`".into(),
+        ResponseBody::Envelope(None) => "an envelope without `result`".into(),
         ResponseBody::Bytes(ct) => format!("a `{ct}` body"),
     }
 }

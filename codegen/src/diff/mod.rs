@@ -2,7 +2,7 @@
 //! operations, so a user who regenerates learns beforehand what breaks.
 //!
 //! Both documents go through the same `select` and `resolve` stages with the same
-//! [`Settings`]; the two [`ir::Api`](crate::ir::Api)s are then compared. Comparing resolved IRs rather
+//! [`Settings`]; the two `ir::Api`s are then compared. Comparing resolved IRs rather
 //! than raw documents means a `$ref` target that was renamed but has the same structure
 //! is no change, the order of properties never matters, and every finding speaks of
 //! what the generated Rust client sends, receives and is called.
@@ -15,7 +15,7 @@
 //!
 //! Operations are matched by operationId. Types are compared structurally: the walk
 //! starts at each operation's parameters, body and success response and follows
-//! [`ir::TypeRef::Named`](crate::ir::TypeRef::Named) into [`ir::Api::types`](crate::ir::Api::types) on both sides at once.
+//! `ir::TypeRef::Named` into `ir::Api::types` on both sides at once.
 //!
 //! # Levels
 //!
@@ -120,7 +120,7 @@ pub enum Affects {
 /// One difference between the two documents, for one operation.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Finding {
-    /// The operationId (the key in [`Api::operations`]).
+    /// The operationId (the key in `Api::operations`).
     pub operation: String,
     /// How severe the change is.
     pub level: Level,

@@ -29,18 +29,7 @@ impl Diff<'_> {
                 self.compare_type(a, b, &within(place, "/additionalProperties", "values of"))
             }
             (a, b) if a == b => {}
-            (a, b) => {
-                // A named alias (the IR allows them) stands for the type it names.
-                let (ua, ub) = (
-                    unalias(&self.old.api.types, a),
-                    unalias(&self.new.api.types, b),
-                );
-                if (&ua, &ub) != (a, b) {
-                    self.compare_type(&ua, &ub, place);
-                } else {
-                    self.type_changed(old, new, place);
-                }
-            }
+            _ => self.type_changed(old, new, place),
         }
     }
 
@@ -141,15 +130,6 @@ impl Diff<'_> {
                 self.fields(da, db, fa, fb, place.direction)
             }
             (TypeKind::Enum(va), TypeKind::Enum(vb)) => self.variants(db, va, vb, &loc),
-            (TypeKind::Alias(ta), TypeKind::Alias(tb)) => {
-                let inner = Place {
-                    loc,
-                    what: format!("`{b}`"),
-                    rust_item: Some(b.to_string()),
-                    ..place.clone()
-                };
-                self.compare_type(ta, tb, &inner);
-            }
             (TypeKind::Untagged(ua), TypeKind::Untagged(ub)) if ua.len() == ub.len() => {
                 for (i, (ta, tb)) in ua.iter().zip(ub).enumerate() {
                     let inner = Place {
@@ -469,17 +449,6 @@ impl Diff<'_> {
     }
 }
 
-/// The type behind a named alias; other types as they are.
-fn unalias(types: &BTreeMap<String, TypeDef>, ty: &TypeRef) -> TypeRef {
-    match ty {
-        TypeRef::Named(name) => match types.get(name).map(|d| &d.kind) {
-            Some(TypeKind::Alias(inner)) => inner.clone(),
-            _ => ty.clone(),
-        },
-        ty => ty.clone(),
-    }
-}
-
 /// The type without its outer `Nullable`.
 fn non_null(ty: &TypeRef) -> &TypeRef {
     match ty {
@@ -502,6 +471,7 @@ fn rust_spelling(ty: &TypeRef) -> String {
     match ty {
         TypeRef::String => "String".into(),
         TypeRef::Integer => "i64".into(),
+        TypeRef::Unsigned => "u64".into(),
         TypeRef::Number => "f64".into(),
         TypeRef::Boolean => "bool".into(),
         TypeRef::Bytes => "Vec<u8>".into(),

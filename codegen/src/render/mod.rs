@@ -4,7 +4,9 @@
 //! the error type live in the hand-written `cfgen_runtime` crate that it calls.
 
 pub(crate) mod docs;
+mod client;
 mod operations;
+mod request;
 mod types;
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -12,18 +14,32 @@ use quote::quote;
 
 use crate::ir::{Api, TypeRef};
 
-/// Renders the whole API: types first, then operations, each in name order.
+/// Renders the whole API, each part in name order: types, the `Client` with one
+/// `impl` block of operation methods, the result aliases and the request builders.
 pub fn render(api: &Api) -> TokenStream {
-    let types = api.types.values().map(|def| types::render_type(def, api));
-    let aliases = api.operations.values().filter_map(operations::render_alias);
-    let operations = api
+    let owners = types::field_owners(api);
+    let types = api
+        .types
+        .values()
+        .map(|def| types::render_type(def, api, owners.get(def.name.as_str())));
+    let client = client::render_client();
+    let methods = api
         .operations
         .values()
-        .map(|op| operations::render_operation(op, api));
+        .map(|op| operations::render_methods(op, api));
+    let aliases = api.operations.values().filter_map(operations::render_alias);
+    let builders = api
+        .operations
+        .values()
+        .filter_map(|op| operations::render_builder(op, api));
     quote! {
         #(#types)*
+        #client
+        impl Client {
+            #(#methods)*
+        }
         #(#aliases)*
-        #(#operations)*
+        #(#builders)*
     }
 }
 
@@ -40,6 +56,7 @@ fn rust_type(ty: &TypeRef) -> TokenStream {
     match ty {
         TypeRef::String => quote!(::std::string::String),
         TypeRef::Integer => quote!(i64),
+        TypeRef::Unsigned => quote!(u64),
         TypeRef::Number => quote!(f64),
         TypeRef::Boolean => quote!(bool),
         TypeRef::Bytes => quote!(::std::vec::Vec<u8>),

@@ -1,27 +1,34 @@
-//! Render, operations: one async function per operation, plus the alias that names its
-//! success response after the operation.
+//! Render, operations: each operation becomes methods on the generated `Client`.
+//!
+//! An operation without optional parameters is two async methods: `op(..)`, which
+//! returns what the operation answers with, and `op_with_response(..)`, which returns
+//! the runtime's `ApiResponse` around it. An operation with optional parameters is a
+//! method that takes the required ones and returns a request builder, whose setters
+//! take the optional ones and whose `send()` / `send_with_response()` do the call.
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs::{code_span, doc_attrs, prose};
+use super::request::{Args, request_body};
 use super::{ident, rust_type};
-use crate::ir::{
-    Api, Body, Checks, Operation, Param, ParamLocation, PathSegment, ResponseBody, TypeKind,
-    TypeRef,
-};
+use crate::ir::{Api, Operation, ParamLocation, ResponseBody, TypeRef};
 
-/// `pub type {Operation}Response = …;`, unless the response type already has that name.
+/// `pub type {Operation}Result = …;` unless the returned type already has that name.
 pub fn render_alias(op: &Operation) -> Option<TokenStream> {
-    let target = match &op.response.body {
-        ResponseBody::Json(TypeRef::Named(name)) if *name == op.response_alias => return None,
-        ResponseBody::Json(ty) => rust_type(ty),
-        ResponseBody::Empty => quote!(()),
-        ResponseBody::Bytes(_) => quote!(::cfgen_runtime::Bytes),
+    let (name, ty, what) = match &op.response.body {
+        ResponseBody::Envelope(Some(ty)) => (&op.names.result, ty, "The `result`"),
+        ResponseBody::Json(ty) => (&op.names.response, ty, "The response"),
+        _ => return None,
     };
-    let alias = ident(&op.response_alias);
+    let inner = non_null(ty);
+    if matches!(inner, TypeRef::Named(n) if n == name) {
+        return None;
+    }
+    let alias = ident(name);
+    let target = rust_type(inner);
     let doc = format!(
-        " The success response of [`{}`].",
+        " {what} of [`Client::{}`].",
         op.fn_name.trim_start_matches("r#")
     );
     Some(quote! {
@@ -30,68 +37,190 @@ pub fn render_alias(op: &Operation) -> Option<TokenStream> {
     })
 }
 
-/// The endpoint function.
-pub fn render_operation(op: &Operation, api: &Api) -> TokenStream {
-    let docs = operation_docs(op);
-    let deprecated = op.deprecated.as_deref().map(|note| {
-        let note = prose(note);
-        quote!(#[deprecated(note = #note)])
-    });
-    // The signature mirrors the document's parameter list, however long it is.
-    let many_args = (op.params.len() + usize::from(op.body.is_some()) > 6)
-        .then(|| quote!(#[allow(clippy::too_many_arguments)]));
-    let name = ident(&op.fn_name);
-    let alias = ident(&op.response_alias);
-    let args = op.params.iter().map(|p| {
-        let (name, ty) = (ident(&p.rust_name), param_type(p, api));
-        quote!(#name: #ty)
-    });
-    let body_arg = op.body.as_ref().map(|b| {
-        let ty = body_type(b);
-        quote!(body: #ty,)
-    });
-    let checks = op
-        .params
-        .iter()
-        .map(param_checks)
-        .chain(op.body.iter().map(body_checks));
-    let path = path_expr(op);
-    let id = &op.id;
-    let method = ident(op.method.wire());
-    let params = op
-        .params
-        .iter()
-        .filter(|p| p.location != ParamLocation::Path)
-        .map(attach_param);
-    let body = op.body.as_ref().map(attach_body);
-    let send = match &op.response.body {
-        ResponseBody::Json(_) => quote!(client.send::<#alias>(request).await),
-        ResponseBody::Empty => quote!(client.send_empty(request).await),
-        ResponseBody::Bytes(_) => quote!(client.send_bytes(request).await),
+/// What a call returns, and how the runtime is asked for it.
+struct Returns {
+    /// The type the plain form returns.
+    ty: TokenStream,
+    /// The runtime call, given a `request` in scope, on the runtime client `inner`.
+    send: TokenStream,
+}
+
+fn returns(op: &Operation) -> Returns {
+    let named = |name: &str, ty: &TypeRef| {
+        let alias = ident(name);
+        match ty {
+            TypeRef::Nullable(_) => quote!(::std::option::Option<#alias>),
+            _ => quote!(#alias),
+        }
     };
+    match &op.response.body {
+        ResponseBody::Envelope(Some(ty)) => {
+            let ty = named(&op.names.result, ty);
+            let send = quote!(inner.send_result::<#ty>(request).await);
+            Returns { ty, send }
+        }
+        ResponseBody::Json(ty) => {
+            let ty = named(&op.names.response, ty);
+            let send = quote!(inner.send_json_response::<#ty>(request).await);
+            Returns { ty, send }
+        }
+        ResponseBody::Envelope(None) | ResponseBody::Empty => Returns {
+            ty: quote!(()),
+            send: quote!(inner.send_empty_response(request).await),
+        },
+        ResponseBody::Bytes(_) => Returns {
+            ty: quote!(::cfgen_runtime::Bytes),
+            send: quote!(inner.send_bytes_response(request).await),
+        },
+    }
+}
+
+/// The methods of one operation, for the `impl Client` block.
+pub fn render_methods(op: &Operation, api: &Api) -> TokenStream {
+    match &op.builder {
+        Some(builder) => render_builder_method(op, api, &builder.name),
+        None => render_plain_methods(op, api),
+    }
+}
+
+/// `op(..)` and `op_with_response(..)`, for operations whose parameters are all
+/// required.
+fn render_plain_methods(op: &Operation, api: &Api) -> TokenStream {
+    let args = Args::new(op, api, &quote!(&));
+    let (generics, bounds) = (args.generics(), args.bounds());
+    let params = args.params();
+    let names = args.names();
+    let returns = returns(op);
+    let ty = &returns.ty;
+    let (name, with_response) = (ident(&op.fn_name), ident(&op.with_response_name));
+    let docs = operation_docs(op);
+    let deprecated = deprecated(op);
+    let allow = deprecated.as_ref().map(|_| quote!(#[allow(deprecated)]));
+    let with_docs = with_response_doc(&format!(
+        "[`Client::{}`]",
+        op.fn_name.trim_start_matches("r#")
+    ));
+    let body = request_body(op, &returns.send);
     quote! {
         #docs
         #deprecated
-        #many_args
-        pub async fn #name(
-            client: &::cfgen_runtime::Client,
-            #(#args,)*
-            #body_arg
-        ) -> ::std::result::Result<#alias, ::cfgen_runtime::Error> {
-            #(#checks)*
-            let request = ::cfgen_runtime::Request::new(#id, ::cfgen_runtime::Method::#method, #path);
-            #(#params)*
+        #allow
+        pub async fn #name #generics (&self, #(#params),*)
+            -> ::std::result::Result<#ty, ::cfgen_runtime::Error> #bounds
+        {
+            self.#with_response(#(#names),*).await.map(::cfgen_runtime::ApiResponse::into_result)
+        }
+
+        #with_docs
+        #deprecated
+        pub async fn #with_response #generics (&self, #(#params),*)
+            -> ::std::result::Result<::cfgen_runtime::ApiResponse<#ty>, ::cfgen_runtime::Error> #bounds
+        {
+            let inner = &self.inner;
             #body
-            #send
         }
     }
 }
 
+/// `op(required..)`, returning the request builder.
+fn render_builder_method(op: &Operation, api: &Api, builder: &str) -> TokenStream {
+    let args = Args::new(op, api, &quote!(&'a));
+    let required = args.required_params();
+    let required_names = args.required_names();
+    let optional = args.optional_names();
+    let (generics, bounds) = (args.generics_with_lifetime(), args.bounds());
+    let builder = ident(builder);
+    let name = ident(&op.fn_name);
+    let docs = operation_docs(op);
+    let deprecated = deprecated(op);
+    quote! {
+        #docs
+        #deprecated
+        pub fn #name #generics (&'a self, #(#required),*) -> #builder #generics #bounds {
+            #builder {
+                client: self,
+                #(#required_names,)*
+                #(#optional: ::std::option::Option::None,)*
+            }
+        }
+    }
+}
+
+/// The request builder type of an operation with optional parameters.
+pub fn render_builder(op: &Operation, api: &Api) -> Option<TokenStream> {
+    let builder = ident(&op.builder.as_ref()?.name);
+    let args = Args::new(op, api, &quote!(&'a));
+    let fields = args.params();
+    let setters = args.setters();
+    let names = args.names();
+    let unwrap = args.unwrap_required_setters();
+    let (generics, bounds) = (args.generics_with_lifetime(), args.bounds());
+    let returns = returns(op);
+    let ty = &returns.ty;
+    let body = request_body(op, &returns.send);
+    let method = op.fn_name.trim_start_matches("r#");
+    let doc = format!(
+        " A request to [`Client::{method}`]: set optional parameters, then [`send`](Self::send) it."
+    );
+    let with_docs = with_response_doc("[`send`](Self::send)");
+    Some(quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone)]
+        #[must_use = "a request does nothing until it is sent"]
+        pub struct #builder #generics #bounds {
+            client: &'a Client,
+            #(#fields,)*
+        }
+
+        impl #generics #builder #generics #bounds {
+            #(#setters)*
+
+            /// Sends the request.
+            pub async fn send(self) -> ::std::result::Result<#ty, ::cfgen_runtime::Error> {
+                self.send_with_response().await.map(::cfgen_runtime::ApiResponse::into_result)
+            }
+
+            #with_docs
+            pub async fn send_with_response(self)
+                -> ::std::result::Result<::cfgen_runtime::ApiResponse<#ty>, ::cfgen_runtime::Error>
+            {
+                let Self { client, #(#names),* } = self;
+                #(#unwrap)*
+                let inner = &client.inner;
+                #body
+            }
+        }
+    })
+}
+
+fn with_response_doc(plain: &str) -> TokenStream {
+    let doc = format!(
+        " Like {plain}, and also returns the HTTP status, the headers, `messages` and \
+         `result_info`: see [`ApiResponse`](::cfgen_runtime::ApiResponse)."
+    );
+    quote!(#[doc = #doc])
+}
+
+fn deprecated(op: &Operation) -> Option<TokenStream> {
+    op.deprecated
+        .as_deref()
+        .map(|note| {
+            let note = prose(note);
+            quote!(#[deprecated(note = #note)])
+        })
+}
+
 fn operation_docs(op: &Operation) -> TokenStream {
     let route = code_span(&format!("{} {}", op.method.wire(), op.path.raw));
+    // With a request builder, parameters set by setters are documented on them.
+    let positional = |p: &&crate::ir::Param| match &op.builder {
+        None => true,
+        Some(b) => p.required && (p.location == ParamLocation::Path || !b.required_setters),
+    };
     let args: Vec<String> = op
         .params
         .iter()
+        .filter(positional)
         .map(|p| {
             let name = p.rust_name.trim_start_matches("r#");
             match p
@@ -108,11 +237,9 @@ fn operation_docs(op: &Operation) -> TokenStream {
                 ),
             }
         })
-        .chain(op.body.iter().map(|b| {
-            format!(
-                "- `body`: {}",
-                b.description.as_deref().unwrap_or("the request body")
-            )
+        .chain(op.body.iter().filter_map(|b| {
+            let description = b.description.as_deref().map(str::trim)?;
+            (!description.is_empty()).then(|| format!("- `body`: {description}"))
         }))
         .collect();
     let args = (!args.is_empty()).then(|| format!("# Arguments\n{}", args.join("\n")));
@@ -138,186 +265,9 @@ fn location_word(location: ParamLocation) -> &'static str {
     }
 }
 
-/// The borrowed form a caller passes.
-fn param_type(param: &Param, api: &Api) -> TokenStream {
-    let ty = borrowed(&param.ty, api);
-    if param.required {
-        ty
-    } else {
-        quote!(::std::option::Option<#ty>)
-    }
-}
-
-fn body_type(body: &Body) -> TokenStream {
-    let ty = match &body.ty {
-        TypeRef::Bytes => quote!(::std::vec::Vec<u8>),
-        ty => borrowed_ref(ty),
-    };
-    if body.required {
-        ty
-    } else {
-        quote!(::std::option::Option<#ty>)
-    }
-}
-
-/// Scalars and enums by value, everything else by reference.
-fn borrowed(ty: &TypeRef, api: &Api) -> TokenStream {
+fn non_null(ty: &TypeRef) -> &TypeRef {
     match ty {
-        TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => rust_type(ty),
-        TypeRef::Named(name) if is_enum(name, api) => rust_type(ty),
-        ty => borrowed_ref(ty),
-    }
-}
-
-fn borrowed_ref(ty: &TypeRef) -> TokenStream {
-    match ty {
-        TypeRef::String => quote!(&str),
-        TypeRef::Array(item) => {
-            let item = rust_type(item);
-            quote!(&[#item])
-        }
-        ty => {
-            let ty = rust_type(ty);
-            quote!(&#ty)
-        }
-    }
-}
-
-fn is_enum(name: &str, api: &Api) -> bool {
-    matches!(
-        api.types.get(name).map(|d| &d.kind),
-        Some(TypeKind::Enum(_))
-    )
-}
-
-/// `format!` of the path template with each parameter percent-encoded.
-/// Resolve guarantees path parameters are strings, scalars or enums (which have
-/// `as_str`).
-fn path_expr(op: &Operation) -> TokenStream {
-    let mut template = String::new();
-    let mut values = Vec::new();
-    for segment in &op.path.segments {
-        match segment {
-            PathSegment::Literal(text) => {
-                template.push_str(&text.replace('{', "{{").replace('}', "}}"))
-            }
-            PathSegment::Param(wire) => {
-                template.push_str("{}");
-                let param = op
-                    .params
-                    .iter()
-                    .find(|p| p.location == ParamLocation::Path && &p.wire_name == wire);
-                let value = ident(param.map_or(wire.as_str(), |p| p.rust_name.as_str()));
-                let text = match param.map(|p| &p.ty) {
-                    None | Some(TypeRef::String) => quote!(#value),
-                    Some(TypeRef::Named(_)) => quote!(#value.as_str()),
-                    Some(_) => quote!(&#value.to_string()),
-                };
-                values.push(quote!(::cfgen_runtime::encode_path(#text)));
-            }
-        }
-    }
-    if values.is_empty() {
-        let raw = &op.path.raw;
-        return quote!(#raw);
-    }
-    quote!(::std::format!(#template, #(#values),*))
-}
-
-fn param_checks(param: &Param) -> TokenStream {
-    let (name, wire) = (ident(&param.rust_name), param.wire_name.as_str());
-    let c = &param.checks;
-    let check = match (&param.location, &param.ty) {
-        (ParamLocation::Path, TypeRef::String) => {
-            let max = opt(c.max_length);
-            quote!(::cfgen_runtime::validate::path_param(#wire, #name, #max)?;)
-        }
-        (_, TypeRef::String) if c.min_length.is_some() || c.max_length.is_some() => {
-            let (min, max) = (opt(c.min_length), opt(c.max_length));
-            quote!(::cfgen_runtime::validate::length(#wire, #name, #min, #max)?;)
-        }
-        (_, TypeRef::Array(_)) => array_checks(wire, &name, c),
-        _ => TokenStream::new(),
-    };
-    if check.is_empty() || param.required {
-        check
-    } else {
-        quote!(if let ::std::option::Option::Some(#name) = #name { #check })
-    }
-}
-
-fn body_checks(body: &Body) -> TokenStream {
-    let name = ident("body");
-    let check = match &body.ty {
-        TypeRef::Array(_) => array_checks("body", &name, &body.checks),
-        TypeRef::String if !body.checks.is_empty() => {
-            let (min, max) = (opt(body.checks.min_length), opt(body.checks.max_length));
-            quote!(::cfgen_runtime::validate::length("body", body, #min, #max)?;)
-        }
-        _ => TokenStream::new(),
-    };
-    if check.is_empty() || body.required {
-        check
-    } else {
-        quote!(if let ::std::option::Option::Some(body) = body { #check })
-    }
-}
-
-fn array_checks(wire: &str, name: &proc_macro2::Ident, c: &Checks) -> TokenStream {
-    let items = (c.min_items.is_some() || c.max_items.is_some()).then(|| {
-        let (min, max) = (opt(c.min_items), opt(c.max_items));
-        quote!(::cfgen_runtime::validate::items(#wire, #name.len(), #min, #max)?;)
-    });
-    let each = (c.item_min_length.is_some() || c.item_max_length.is_some()).then(|| {
-        let (min, max) = (opt(c.item_min_length), opt(c.item_max_length));
-        quote!(::cfgen_runtime::validate::each_length(#wire, #name, #min, #max)?;)
-    });
-    quote!(#items #each)
-}
-
-fn opt(value: Option<usize>) -> TokenStream {
-    match value {
-        Some(v) => {
-            let v = proc_macro2::Literal::usize_unsuffixed(v);
-            quote!(::std::option::Option::Some(#v))
-        }
-        None => quote!(::std::option::Option::None),
-    }
-}
-
-/// Adds a query or header parameter to `request`; optional ones only when given.
-/// Resolve guarantees the type prints itself (scalars, enums) or is an array of such,
-/// which repeats the parameter.
-fn attach_param(param: &Param) -> TokenStream {
-    let (name, wire) = (ident(&param.rust_name), param.wire_name.as_str());
-    let method = match param.location {
-        ParamLocation::Header => quote!(header),
-        _ => quote!(query),
-    };
-    let attach = match &param.ty {
-        TypeRef::Array(_) => {
-            quote!(#name.iter().fold(request, |request, item| request.#method(#wire, item)))
-        }
-        _ => quote!(request.#method(#wire, #name)),
-    };
-    if param.required {
-        quote!(let request = #attach;)
-    } else {
-        quote!(let request = match #name { ::std::option::Option::Some(#name) => #attach, ::std::option::Option::None => request };)
-    }
-}
-
-fn attach_body(body: &Body) -> TokenStream {
-    let attach = match &body.ty {
-        TypeRef::Bytes => {
-            let content_type = &body.content_type;
-            quote!(request.body_bytes(#content_type, body))
-        }
-        _ => quote!(request.json(&body)?),
-    };
-    if body.required {
-        quote!(let request = #attach;)
-    } else {
-        quote!(let request = match body { ::std::option::Option::Some(body) => #attach, ::std::option::Option::None => request };)
+        TypeRef::Nullable(inner) => inner,
+        ty => ty,
     }
 }

@@ -1,28 +1,120 @@
 //! Render, types: structs, enums, untagged unions and aliases from [`TypeDef`]s.
 
+use std::collections::BTreeMap;
+
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs::{code_span, doc_attrs};
 use super::{ident, rust_type};
-use crate::ir::{Api, Field, TypeDef, TypeKind, TypeRef, Variant};
-use crate::naming::Scope;
+use crate::ir::{Api, Field, SignaturePart, TypeDef, TypeKind, TypeRef, Variant};
+use crate::naming::{self, Scope};
 
 /// Renders one named type.
-pub fn render_type(def: &TypeDef, api: &Api) -> TokenStream {
-    let fallback = match def.origin.strip_prefix("#/components/schemas/") {
-        Some(component) => format!("The {} schema.", code_span(component)),
-        None => format!("The inline schema at {}.", code_span(&def.origin)),
+pub fn render_type(def: &TypeDef, api: &Api, owner: Option<&String>) -> TokenStream {
+    let docs = type_docs(def, owner);
+    let undocumented = |members_lack_docs: bool| {
+        (docs.is_none() || members_lack_docs).then(|| quote!(#[allow(missing_docs)]))
     };
-    let docs = doc_attrs([def.description.as_deref().unwrap_or(&fallback)]);
-    let name = ident(&def.name);
+    let docs = match &def.kind {
+        TypeKind::Struct(fields) => {
+            let allow = undocumented(fields.iter().any(|f| description(f).is_none()));
+            quote!(#docs #allow)
+        }
+        // The members of a union are shapes without descriptions of their own.
+        TypeKind::Untagged(_) => {
+            let allow = undocumented(true);
+            quote!(#docs #allow)
+        }
+        TypeKind::Enum(_) => {
+            let allow = undocumented(false);
+            quote!(#docs #allow)
+        }
+    };
     match &def.kind {
         TypeKind::Struct(fields) => render_struct(def, docs, fields),
-        TypeKind::Enum(variants) => render_enum(docs, &def.name, variants),
+        TypeKind::Enum(variants) => match &def.unknown_variant {
+            Some(unknown) => render_open_enum(docs, &def.name, variants, unknown),
+            None => render_enum(docs, &def.name, variants),
+        },
         TypeKind::Untagged(variants) => render_untagged(docs, &def.name, variants, api),
-        TypeKind::Alias(ty) => {
-            let ty = rust_type(ty);
-            quote! { #docs pub type #name = #ty; }
+    }
+}
+
+/// For each inline type that is the type of exactly one struct field: a line saying so,
+/// with a link to the field.
+pub fn field_owners(api: &Api) -> BTreeMap<&str, String> {
+    let mut owners: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for def in api.types.values() {
+        let TypeKind::Struct(fields) = &def.kind else {
+            continue;
+        };
+        for field in fields {
+            let Some(inner) = innermost_name(&field.ty) else {
+                continue;
+            };
+            let line = match field.rust_name.strip_prefix("r#") {
+                // Intra-doc links do not take raw identifiers.
+                Some(raw) => format!(" The type of `{}::{raw}`.", def.name),
+                None => format!(" The type of [`{}::{}`].", def.name, field.rust_name),
+            };
+            owners.entry(inner).or_default().push(line);
+        }
+    }
+    owners
+        .into_iter()
+        .filter(|(name, lines)| lines.len() == 1 && api.types.get(*name).is_some_and(is_inline))
+        .map(|(name, mut lines)| (name, lines.remove(0)))
+        .collect()
+}
+
+/// A schema of its own under `components` has a name of its own; anything else was
+/// named from where it sits.
+fn is_inline(def: &TypeDef) -> bool {
+    match def.origin.strip_prefix("#/components/schemas/") {
+        Some(rest) => rest.contains('/'),
+        None => true,
+    }
+}
+
+fn innermost_name(ty: &TypeRef) -> Option<&str> {
+    match ty {
+        TypeRef::Named(name) => Some(name),
+        TypeRef::Nullable(inner) | TypeRef::Array(inner) | TypeRef::Map(inner) => {
+            innermost_name(inner)
+        }
+        _ => None,
+    }
+}
+
+/// What the type is for (the place in an operation's signature it is named after, or the
+/// one field it is the type of), then what the document says about it. A type with
+/// neither has no doc comment, and says so with `allow(missing_docs)` rather than an
+/// invented sentence.
+fn type_docs(def: &TypeDef, owner: Option<&String>) -> Option<TokenStream> {
+    let role = def.role.as_ref().map(|role| {
+        let method = role.method.trim_start_matches("r#");
+        let what = match role.part {
+            SignaturePart::Body => "The request body",
+            SignaturePart::Result => "The `result`",
+            SignaturePart::Response => "The response",
+        };
+        format!(" {what} of [`Client::{method}`].")
+    });
+    let role = role.or_else(|| owner.cloned());
+    let description = def
+        .description
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default();
+    match (role, description.is_empty()) {
+        (None, true) => None,
+        (None, false) => Some(doc_attrs([description])),
+        // The link is written here, not taken from the document, so it is not escaped.
+        (Some(role), true) => Some(quote!(#[doc = #role])),
+        (Some(role), false) => {
+            let description = doc_attrs([description]);
+            Some(quote!(#[doc = #role] #[doc = ""] #description))
         }
     }
 }
@@ -44,9 +136,16 @@ fn render_struct(def: &TypeDef, docs: TokenStream, fields: &[Field]) -> TokenStr
     }
 }
 
+fn description(field: &Field) -> Option<&str> {
+    field
+        .description
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+}
+
 fn render_field(field: &Field) -> TokenStream {
-    let fallback = format!("The {} property.", code_span(&field.wire_name));
-    let docs = doc_attrs([field.description.as_deref().unwrap_or(&fallback)]);
+    let docs = doc_attrs(description(field));
     let name = ident(&field.rust_name);
     let wire = &field.wire_name;
     let rename = (field.rust_name.trim_start_matches("r#") != wire)
@@ -54,11 +153,14 @@ fn render_field(field: &Field) -> TokenStream {
     let optional = !field.required;
     let skip = optional
         .then(|| quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]));
+    let integer = matches!(non_null(&field.ty), TypeRef::Integer | TypeRef::Unsigned)
+        .then(|| quote!(#[serde(deserialize_with = "::cfgen_runtime::serde_int::deserialize")]));
     let ty = field_type(field);
     quote! {
         #docs
         #rename
         #skip
+        #integer
         pub #name: #ty,
     }
 }
@@ -83,8 +185,7 @@ fn render_enum(docs: TokenStream, name: &str, variants: &[Variant]) -> TokenStre
     let name = ident(name);
     let idents: Vec<_> = variants.iter().map(|v| ident(&v.rust_name)).collect();
     let wires: Vec<_> = variants.iter().map(|v| v.wire_name.as_str()).collect();
-    // Wire values are shown as code on one line, whatever they hold.
-    let variant_docs = wires.iter().map(|w| format!(" {}", code_span(w)));
+    let variant_docs = wires.iter().map(|w| variant_doc(w));
     quote! {
         #docs
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
@@ -113,17 +214,90 @@ fn render_enum(docs: TokenStream, name: &str, variants: &[Variant]) -> TokenStre
     }
 }
 
+/// An enumeration read from responses: the catch-all variant keeps any other value, so
+/// a value added upstream decodes. Serde's derive cannot keep the text of an unknown
+/// value, hence the hand-rolled impls.
+fn render_open_enum(
+    docs: TokenStream,
+    name: &str,
+    variants: &[Variant],
+    unknown: &str,
+) -> TokenStream {
+    let name = ident(name);
+    let unknown = ident(unknown);
+    let idents: Vec<_> = variants.iter().map(|v| ident(&v.rust_name)).collect();
+    let wires: Vec<_> = variants.iter().map(|v| v.wire_name.as_str()).collect();
+    let variant_docs = wires.iter().map(|w| variant_doc(w));
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#[doc = #variant_docs] #idents,)*
+            /// A value this client does not know yet, as sent.
+            #unknown(::std::string::String),
+        }
+
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(Self::#idents => #wires,)*
+                    Self::#unknown(value) => value,
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for #name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+                ::std::result::Result::Ok(match value.as_str() {
+                    #(#wires => Self::#idents,)*
+                    _ => Self::#unknown(value),
+                })
+            }
+        }
+    }
+}
+
+/// The doc of an enum value: the value itself, or words when it is empty.
+/// A variant's doc: its wire value as code on one line, whatever the value holds.
+fn variant_doc(wire: &str) -> String {
+    if wire.is_empty() {
+        " The empty string.".to_string()
+    } else {
+        format!(" {}", code_span(wire))
+    }
+}
+
+fn non_null(ty: &TypeRef) -> &TypeRef {
+    match ty {
+        TypeRef::Nullable(inner) => inner,
+        ty => ty,
+    }
+}
+
 /// `oneOf`/`anyOf`: serde tries the variants in document order.
 fn render_untagged(docs: TokenStream, name: &str, variants: &[TypeRef], api: &Api) -> TokenStream {
     let mut scope = Scope::new();
     let rendered = variants.iter().map(|ty| {
-        let variant = ident(&scope.claim(variant_name(ty)));
+        let variant = ident(&scope.claim(naming::untagged_variant(ty)));
         let mut inner = rust_type(ty);
         if needs_box(ty, name, api) {
             inner = quote!(::std::boxed::Box<#inner>);
         }
-        let doc = format!(" A value of the `{}` shape.", variant_name(ty));
-        quote! { #[doc = #doc] #variant(#inner), }
+        quote! { #variant(#inner), }
     });
     let name = ident(name);
     quote! {
@@ -149,20 +323,5 @@ fn needs_box(ty: &TypeRef, owner: &str, api: &Api) -> bool {
         }
         TypeRef::Nullable(inner) => needs_box(inner, owner, api),
         _ => false,
-    }
-}
-
-fn variant_name(ty: &TypeRef) -> String {
-    match ty {
-        TypeRef::String => "String".into(),
-        TypeRef::Integer => "Integer".into(),
-        TypeRef::Number => "Number".into(),
-        TypeRef::Boolean => "Boolean".into(),
-        TypeRef::Bytes => "Bytes".into(),
-        TypeRef::Any => "Any".into(),
-        TypeRef::Map(_) => "Map".into(),
-        TypeRef::Array(item) => format!("{}List", variant_name(item)),
-        TypeRef::Named(name) => name.clone(),
-        TypeRef::Nullable(inner) => variant_name(inner),
     }
 }

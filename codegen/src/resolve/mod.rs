@@ -7,9 +7,12 @@
 //! it was asked for by id or `strict` is set); whatever it had added is rolled back.
 
 mod operation;
+#[cfg(test)]
+mod quirk_tests;
 mod quirks;
 mod schema;
-pub mod shape;
+pub(crate) mod shape;
+mod signature;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,7 +20,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::{Error, Result, Skip};
-use crate::ir::{Api, TypeDef, TypeKind, TypeRef};
+use crate::ir::{Api, ResponseBody, TypeDef, TypeKind, TypeRef};
 use crate::load::Document;
 use crate::naming::{self, Scope};
 use crate::select::Located;
@@ -37,9 +40,12 @@ pub fn resolve(doc: &Document, selected: &[Located], settings: &Settings) -> Res
     let mut resolver = Resolver::new(doc, settings);
     let names = resolver.claim_operation_names(selected);
     let mut skipped = Vec::new();
-    for (op, (fn_name, alias)) in selected.iter().zip(names) {
+    for (op, names) in selected.iter().zip(names) {
         let checkpoint = resolver.checkpoint();
-        match resolver.operation(op, fn_name, alias) {
+        resolver.release(&names);
+        let resolved = resolver.operation(op, names.clone());
+        resolver.reserve(&names);
+        match resolved {
             Ok(resolved) => {
                 resolver.api.operations.insert(op.key.clone(), resolved);
             }
@@ -57,7 +63,14 @@ pub fn resolve(doc: &Document, selected: &[Located], settings: &Settings) -> Res
         return Err(Error::Skipped(skipped));
     }
     let mut api = resolver.api;
+    // Envelopes are not part of any signature (calls return their `result`): drop what
+    // nothing reaches before deciding which types belong to one operation alone.
     mark_usage(&mut api);
+    api.types
+        .retain(|_, def| def.usage.request || def.usage.response);
+    signature::name_after_operations(&mut api);
+    mark_usage(&mut api);
+    signature::open_response_enums(&mut api);
     Ok(Resolved { api, skipped })
 }
 
@@ -76,6 +89,8 @@ struct Resolver<'a> {
     building: Vec<String>,
     /// Names and refs added since the last checkpoint, for rollback.
     journal: Vec<Added>,
+    /// The method name of every selected operation, by operationId.
+    methods: BTreeMap<String, String>,
 }
 
 enum Added {
@@ -94,26 +109,47 @@ impl<'a> Resolver<'a> {
             active: Vec::new(),
             building: Vec::new(),
             journal: Vec::new(),
+            methods: BTreeMap::new(),
         }
     }
 
-    /// Claims every operation's function name and response alias before any schema is
-    /// named, so that operation-derived names never depend on schema names.
-    fn claim_operation_names(&mut self, selected: &[Located]) -> Vec<(String, String)> {
-        let mut fns = Scope::new();
-        fns.claim("client".into());
+    /// Claims every operation's method names and the type names derived from it before
+    /// any schema is named, so that operation-derived names never depend on schema names.
+    fn claim_operation_names(&mut self, selected: &[Located]) -> Vec<naming::OperationNames> {
+        let mut methods = Scope::new();
+        for reserved in naming::CLIENT_METHODS {
+            methods.claim((*reserved).to_string());
+        }
+        for reserved in naming::CLIENT_TYPES {
+            self.names.claim((*reserved).to_string());
+        }
         selected
             .iter()
             .map(|op| {
                 let id = if op.id.is_empty() { &op.key } else { &op.id };
                 let stem = naming::strip_prefix(id, &self.settings.strip_prefixes);
-                let fn_name = fns.claim(naming::value_name(stem));
-                let alias = self
-                    .names
-                    .claim(format!("{}Response", naming::type_name(stem)));
-                (fn_name, alias)
+                let names = naming::operation(stem, &mut methods, &mut self.names);
+                self.methods.insert(op.id.clone(), names.method.clone());
+                names
             })
             .collect()
+    }
+
+    /// Frees an operation's own type names while it resolves, so that its inline body
+    /// and response schemas take them.
+    fn release(&mut self, names: &naming::OperationNames) {
+        for name in signature_names(names) {
+            self.names.remove(name);
+        }
+    }
+
+    /// Reserves an operation's type names again, whether or not a type took them.
+    fn reserve(&mut self, names: &naming::OperationNames) {
+        for name in signature_names(names) {
+            if !self.names.contains(name) {
+                self.names.claim(name.to_string());
+            }
+        }
     }
 
     fn checkpoint(&mut self) -> usize {
@@ -151,6 +187,8 @@ impl<'a> Resolver<'a> {
             description,
             kind,
             usage: Default::default(),
+            role: None,
+            unknown_variant: None,
         };
         self.api.types.insert(name.to_string(), def);
     }
@@ -186,6 +224,15 @@ impl<'a> Resolver<'a> {
     }
 }
 
+fn signature_names(names: &naming::OperationNames) -> [&str; 4] {
+    [
+        &names.builder,
+        &names.types.result,
+        &names.types.body,
+        &names.types.response,
+    ]
+}
+
 /// Marks each named type with where it is used, following references transitively.
 fn mark_usage(api: &mut Api) {
     let mut request = BTreeSet::new();
@@ -199,8 +246,11 @@ fn mark_usage(api: &mut Api) {
         for ty in request_roots {
             reach(api, ty, &mut request);
         }
-        if let crate::ir::ResponseBody::Json(ty) = &op.response.body {
-            reach(api, ty, &mut response);
+        match &op.response.body {
+            ResponseBody::Json(ty) | ResponseBody::Envelope(Some(ty)) => {
+                reach(api, ty, &mut response)
+            }
+            _ => {}
         }
     }
     for (name, def) in api.types.iter_mut() {
@@ -220,7 +270,6 @@ fn reach(api: &Api, ty: &TypeRef, seen: &mut BTreeSet<String>) {
             };
             match &def.kind {
                 TypeKind::Struct(fields) => fields.iter().for_each(|f| reach(api, &f.ty, seen)),
-                TypeKind::Alias(inner) => reach(api, inner, seen),
                 TypeKind::Untagged(variants) => variants.iter().for_each(|v| reach(api, v, seen)),
                 TypeKind::Enum(_) => {}
             }

@@ -21,8 +21,7 @@ impl Resolver<'_> {
     pub(super) fn operation(
         &mut self,
         located: &Located,
-        fn_name: String,
-        response_alias: String,
+        names: naming::OperationNames,
     ) -> Result<ir::Operation> {
         let at = located.pointer.as_str();
         let mut raw = self.target(at, at)?.clone();
@@ -30,17 +29,29 @@ impl Resolver<'_> {
         let op: openapiv3::Operation = self.typed(raw, at)?;
         let path = parse_template(&located.path).map_err(|m| self.invalid(at, m))?;
         let mut scope = Scope::new();
-        scope.claim("client".into());
-        scope.claim("body".into());
+        // Taken by the request builder: its `client` field, the body and its methods.
+        for taken in [
+            "client",
+            "inner",
+            "request",
+            "body",
+            "send",
+            "send_with_response",
+        ] {
+            scope.claim(taken.into());
+        }
         let params = self.params(located, &op, &path, &mut scope)?;
         let body = match &op.request_body {
-            Some(body) => Some(self.body(body, &response_alias, &format!("{at}/requestBody"))?),
+            Some(body) => Some(self.body(body, &names.types.body, &format!("{at}/requestBody"))?),
             None => None,
         };
-        let response = self.response(&op, &response_alias, &format!("{at}/responses"))?;
+        let response = self.response(&op, &names.types.response, &format!("{at}/responses"))?;
+        let builder = request_builder(&params, body.as_ref(), names.builder);
         Ok(ir::Operation {
             id: located.id.clone(),
-            fn_name,
+            fn_name: names.method,
+            with_response_name: names.with_response,
+            builder,
             pointer: located.pointer.clone(),
             method: located.method,
             path,
@@ -49,11 +60,10 @@ impl Resolver<'_> {
             deprecated: op
                 .deprecated
                 .then(|| self.deprecation_note(&op, &located.id)),
-            tags: op.tags.clone(),
             params,
             body,
             response,
-            response_alias,
+            names: names.types,
         })
     }
 
@@ -189,7 +199,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn body(&mut self, body: &ReferenceOr<RequestBody>, alias: &str, at: &str) -> Result<ir::Body> {
+    fn body(&mut self, body: &ReferenceOr<RequestBody>, hint: &str, at: &str) -> Result<ir::Body> {
         let (body, at) = match body {
             ReferenceOr::Item(b) => (b.clone(), at.to_string()),
             ReferenceOr::Reference { reference } => (
@@ -197,7 +207,6 @@ impl Resolver<'_> {
                 reference.clone(),
             ),
         };
-        let hint = format!("{}Body", alias.trim_end_matches("Response"));
         let (content_type, media) = pick_media(&body.content)
             .ok_or_else(|| self.invalid(&at, "request body has no content".into()))?;
         let media_at = format!(
@@ -206,7 +215,7 @@ impl Resolver<'_> {
         );
         let (ty, checks) = match (is_json(&content_type), &media.schema) {
             (true, Some(schema)) => (
-                self.type_of(schema, &hint, &media_at)?,
+                self.type_of(schema, hint, &media_at)?,
                 self.checks(schema, &media_at)?,
             ),
             (true, None) => (TypeRef::Any, Checks::default()),
@@ -225,7 +234,7 @@ impl Resolver<'_> {
     fn response(
         &mut self,
         op: &openapiv3::Operation,
-        alias: &str,
+        hint: &str,
         at: &str,
     ) -> Result<ir::Response> {
         let responses = &op.responses;
@@ -265,10 +274,14 @@ impl Resolver<'_> {
                     "{response_at}/content/{}/schema",
                     escape_pointer_token(&content_type)
                 );
-                ResponseBody::Json(match &media.schema {
-                    Some(schema) => self.response_type(schema, alias, &schema_at)?,
+                let ty = match &media.schema {
+                    Some(schema) => self.type_of(schema, hint, &schema_at)?,
                     None => TypeRef::Any,
-                })
+                };
+                match self.envelope_result(&ty) {
+                    Some(result) => ResponseBody::Envelope(result),
+                    None => ResponseBody::Json(ty),
+                }
             }
         };
         Ok(ir::Response {
@@ -278,23 +291,29 @@ impl Resolver<'_> {
         })
     }
 
-    /// An inline response object takes the operation's alias name itself, so the
-    /// caller-facing name does not depend on how the document nests it.
-    fn response_type(
-        &mut self,
-        schema: &ReferenceOr<Schema>,
-        alias: &str,
-        at: &str,
-    ) -> Result<TypeRef> {
-        if let ReferenceOr::Item(_) = schema {
-            self.names.remove(alias);
-            let ty = self.type_of(schema, alias, at)?;
-            if ty != TypeRef::Named(alias.to_string()) {
-                self.names.claim(alias.to_string());
-            }
-            return Ok(ty);
+    /// `Some(result type)` when `ty` is Cloudflare's envelope: an object with `success`
+    /// and `errors`. The `result` is `Nullable` unless it is required and not nullable;
+    /// `Some(None)` is an envelope that declares no `result`.
+    fn envelope_result(&self, ty: &TypeRef) -> Option<Option<TypeRef>> {
+        let TypeRef::Named(name) = ty else {
+            return None;
+        };
+        let TypeKind::Struct(fields) = &self.api.types.get(name)?.kind else {
+            return None;
+        };
+        let has = |wire: &str| fields.iter().any(|f| f.wire_name == wire);
+        if !(has("success") && has("errors")) {
+            return None;
         }
-        self.type_of(schema, alias, at)
+        Some(
+            fields
+                .iter()
+                .find(|f| f.wire_name == "result")
+                .map(|f| match (&f.ty, f.required) {
+                    (TypeRef::Nullable(_), _) | (_, true) => f.ty.clone(),
+                    (ty, false) => TypeRef::Nullable(Box::new(ty.clone())),
+                }),
+        )
     }
 }
 
@@ -326,9 +345,15 @@ impl Resolver<'_> {
                 .strip_suffix("-deprecated")
                 .filter(|twin| self.has_operation(twin))
             {
-                Some(twin) => {
-                    format!("deprecated in the OpenAPI document; use operation `{twin}` instead")
-                }
+                Some(twin) => match self.methods.get(twin) {
+                    Some(method) => format!(
+                        "deprecated in the OpenAPI document; use `Client::{}` instead",
+                        method.trim_start_matches("r#")
+                    ),
+                    None => format!(
+                        "deprecated in the OpenAPI document; use operation `{twin}` instead (not generated in this client)"
+                    ),
+                },
                 None => "deprecated in the OpenAPI document".to_string(),
             },
         }
@@ -339,6 +364,28 @@ impl Resolver<'_> {
             .iter()
             .any(|op| op.id == id)
     }
+}
+
+/// The most arguments a method takes besides `self`: clippy's `too_many_arguments`
+/// starts at eight, `self` included.
+const MAX_POSITIONAL: usize = 6;
+
+/// A request builder when there are optional parameters, or more required arguments
+/// than read well by position; then required query and header parameters become
+/// setters too, and path parameters and the body stay positional.
+fn request_builder(
+    params: &[Param],
+    body: Option<&ir::Body>,
+    name: String,
+) -> Option<ir::RequestBuilder> {
+    let required =
+        params.iter().filter(|p| p.required).count() + body.map_or(0, |b| usize::from(b.required));
+    let optional = params.iter().any(|p| !p.required);
+    let crowded = required > MAX_POSITIONAL;
+    (optional || crowded).then_some(ir::RequestBuilder {
+        name,
+        required_setters: crowded,
+    })
 }
 
 fn location(param: &Parameter, at: &str, resolver: &Resolver<'_>) -> Result<Option<ParamLocation>> {
@@ -405,10 +452,7 @@ fn spread_object(
         .map(|field| {
             let (wire_name, rust_stem) = match spread {
                 Spread::Form => (field.wire_name.clone(), field.wire_name.clone()),
-                Spread::Deep => (
-                    format!("{name}[{}]", field.wire_name),
-                    format!("{name}_{}", field.wire_name),
-                ),
+                Spread::Deep => naming::deep_object_param(name, &field.wire_name),
             };
             let ty = strip_nullable(field.ty);
             Param {
@@ -442,7 +486,7 @@ fn wire_text(ty: &TypeRef, location: ParamLocation, exploded: bool, api: &ir::Ap
 fn is_scalar(ty: &TypeRef) -> bool {
     matches!(
         ty,
-        TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean
+        TypeRef::String | TypeRef::Integer | TypeRef::Unsigned | TypeRef::Number | TypeRef::Boolean
     )
 }
 

@@ -80,14 +80,15 @@ impl Resolver<'_> {
             }
             Shape::String { binary: true, .. } => TypeRef::String,
             Shape::String { .. } => TypeRef::String,
-            Shape::Integer => TypeRef::Integer,
+            Shape::Integer { unsigned: false } => TypeRef::Integer,
+            Shape::Integer { unsigned: true } => TypeRef::Unsigned,
             Shape::Number => TypeRef::Number,
             Shape::Boolean => TypeRef::Boolean,
             Shape::Any => TypeRef::Any,
             Shape::Array { items, .. } => {
                 let item = match items {
                     Some(items) => {
-                        self.type_of(&items, &format!("{hint}-item"), &format!("{at}/items"))?
+                        self.type_of(&items, &naming::item_hint(hint), &format!("{at}/items"))?
                     }
                     None => TypeRef::Any,
                 };
@@ -101,7 +102,7 @@ impl Resolver<'_> {
                 let value = match additional.flatten() {
                     Some(value) => self.type_of(
                         &value,
-                        &format!("{hint}-value"),
+                        &naming::value_hint(hint),
                         &format!("{at}/additionalProperties"),
                     )?,
                     None => TypeRef::Any,
@@ -164,7 +165,7 @@ impl Resolver<'_> {
         let mut scope = Scope::new();
         let mut fields = Vec::with_capacity(properties.len());
         for (wire_name, property) in properties {
-            let hint = format!("{owner}-{wire_name}");
+            let hint = naming::property_hint(owner, &wire_name);
             let ty = self.type_of(&property.schema, &hint, &property.at)?;
             fields.push(Field {
                 rust_name: scope.claim(naming::value_name(&wire_name)),
@@ -279,7 +280,7 @@ impl Resolver<'_> {
         for (i, member) in members.iter().enumerate() {
             let ty = self.type_of(
                 member,
-                &format!("{name}-variant{i}"),
+                &naming::member_hint(&name, i),
                 &format!("{at}/oneOf/{i}"),
             );
             variants.push(ty.inspect_err(|_| {

@@ -26,8 +26,11 @@ pub enum Shape {
         /// `format: binary`.
         binary: bool,
     },
-    /// An integer.
-    Integer,
+    /// An integer; `unsigned` when its `minimum` is zero or more.
+    Integer {
+        /// Whether the value can never be negative.
+        unsigned: bool,
+    },
     /// A number.
     Number,
     /// A boolean (`enum: [true]` included: the value is still a boolean).
@@ -70,7 +73,9 @@ pub fn shape(schema: &Schema) -> Shape {
                 VariantOrUnknownOrEmpty::Item(StringFormat::Binary)
             ),
         },
-        SchemaKind::Type(Type::Integer(_)) => Shape::Integer,
+        SchemaKind::Type(Type::Integer(i)) => Shape::Integer {
+            unsigned: i.minimum.is_some_and(|m| m >= 0),
+        },
         SchemaKind::Type(Type::Number(_)) => Shape::Number,
         SchemaKind::Type(Type::Boolean(_)) => Shape::Boolean,
         SchemaKind::Type(Type::Object(o)) => {
@@ -118,7 +123,9 @@ fn any_shape(any: &AnySchema) -> Shape {
             max_length: any.max_length,
             binary: any.format.as_deref() == Some("binary"),
         },
-        "integer" => Shape::Integer,
+        "integer" => Shape::Integer {
+            unsigned: any.minimum.is_some_and(|m| m >= 0.0),
+        },
         "number" => Shape::Number,
         "boolean" => Shape::Boolean,
         _ => Shape::Any,

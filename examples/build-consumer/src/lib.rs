@@ -5,16 +5,16 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), cfgen_runtime::Error> {
-//! let client = cfgen_runtime::Client::from_env()?;
-//! let keys = ["session:1".to_owned(), "session:2".to_owned()];
-//! let answer = build_consumer::cloudflare::namespace_delete_multiple_key_value_pairs(
-//!     &client,
-//!     "023e105f4ecef8ad9ca31a8372d0c353",
-//!     "0f2ac74b498b48028cb68387c421e279",
-//!     &keys,
-//! )
-//! .await?;
-//! println!("deleted {:?} keys", answer.result.and_then(|r| r.successful_key_count));
+//! let client = build_consumer::cloudflare::Client::from_env()?;
+//! let keys = ["session:1", "session:2"];
+//! let result = client
+//!     .namespace_delete_multiple_key_value_pairs(
+//!         "023e105f4ecef8ad9ca31a8372d0c353",
+//!         "0f2ac74b498b48028cb68387c421e279",
+//!         &keys,
+//!     )
+//!     .await?;
+//! println!("deleted {:?} keys", result.and_then(|r| r.successful_key_count));
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]

@@ -1,7 +1,7 @@
 //! The client that build.rs generated, called against the mock server on 127.0.0.1.
 
-use build_consumer::cloudflare::namespace_delete_multiple_key_value_pairs;
-use cfgen_runtime::{Client, ErrorKind, RetryPolicy};
+use build_consumer::cloudflare::Client;
+use cfgen_runtime::{ErrorKind, RetryPolicy};
 use serde_json::json;
 use testkit::{MockServer, Reply};
 
@@ -25,10 +25,10 @@ async fn bulk_delete_sends_the_keys_and_parses_the_result() {
     ));
     let keys = ["a 1".to_owned(), "b/2".to_owned()];
 
-    let answer =
-        namespace_delete_multiple_key_value_pairs(&client(&server), ACCOUNT, NAMESPACE, &keys)
-            .await
-            .expect("the mock answers 200");
+    let result = client(&server)
+        .namespace_delete_multiple_key_value_pairs(ACCOUNT, NAMESPACE, &keys)
+        .await
+        .expect("the mock answers 200");
 
     let request = server.last_request().expect("one request");
     assert_eq!(server.request_count(), 1);
@@ -39,9 +39,8 @@ async fn bulk_delete_sends_the_keys_and_parses_the_result() {
     );
     assert_eq!(request.header("authorization"), Some("Bearer test-token"));
     assert_eq!(request.json().expect("a JSON body"), json!(["a 1", "b/2"]));
-    assert!(answer.success);
-    let result = answer.result.expect("a result");
-    assert_eq!(result.successful_key_count, Some(2.0));
+    let result = result.expect("a result");
+    assert_eq!(result.successful_key_count, Some(2));
     assert_eq!(result.unsuccessful_keys, Some(vec!["b/2".to_owned()]));
 }
 
@@ -50,14 +49,10 @@ async fn a_refused_token_is_a_typed_auth_error() {
     let server =
         MockServer::with_replies([Reply::api_error(403, 10000, "Authentication error")]).await;
 
-    let err = namespace_delete_multiple_key_value_pairs(
-        &client(&server),
-        ACCOUNT,
-        NAMESPACE,
-        &["k".to_owned()],
-    )
-    .await
-    .expect_err("the mock answers 403");
+    let err = client(&server)
+        .namespace_delete_multiple_key_value_pairs(ACCOUNT, NAMESPACE, &["k"])
+        .await
+        .expect_err("the mock answers 403");
 
     assert_eq!(err.kind(), ErrorKind::Auth);
     let api = err.api_error().expect("the envelope is kept");
@@ -69,7 +64,9 @@ async fn a_refused_token_is_a_typed_auth_error() {
 async fn the_overlay_limits_are_checked_before_sending() {
     let server = MockServer::start().await;
 
-    let err = namespace_delete_multiple_key_value_pairs(&client(&server), ACCOUNT, NAMESPACE, &[])
+    let no_keys: [String; 0] = [];
+    let err = client(&server)
+        .namespace_delete_multiple_key_value_pairs(ACCOUNT, NAMESPACE, &no_keys)
         .await
         .expect_err("an empty list is refused");
 

@@ -37,10 +37,10 @@ pub struct Fixture {
     pub runtime: tokio::runtime::Runtime,
     pub base: String,
     /// A client of the fault-free server.
-    pub client: cfgen_runtime::Client,
+    pub client: cloudflare_kv::Client,
     /// A client of the server that keeps [`UNSUCCESSFUL_PER_MILLE`] of the
     /// keys of every answer.
-    pub unsuccessful: cfgen_runtime::Client,
+    pub unsuccessful: cloudflare_kv::Client,
     pub http: reqwest::Client,
 }
 
@@ -68,8 +68,8 @@ impl Fixture {
     }
 }
 
-fn client(base: &str) -> cfgen_runtime::Client {
-    cfgen_runtime::Client::builder()
+fn client(base: &str) -> cloudflare_kv::Client {
+    cloudflare_kv::Client::builder()
         .api_token("bench-token")
         .base_url(base)
         .build()

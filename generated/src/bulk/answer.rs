@@ -1,18 +1,20 @@
-//! Answer stage: reads `result.unsuccessful_keys` and
-//! `result.successful_key_count` out of a successful bulk-delete answer.
+//! Answer stage: what a successful bulk-delete `result` says about the keys
+//! of its request.
 //!
-//! The answer is read through `serde_json::to_value`, not through field
-//! access, on purpose. `generated.rs` is regenerated from whichever version
-//! of Cloudflare's document a user picks, and the response type differs
-//! between them: in the 2023 documents `result` is untyped, in 2024 the
-//! envelope has no `result` at all, and today it is a `BulkResult` struct.
-//! Every generated type derives `Serialize`, and its JSON form always uses
-//! the wire names, so this code depends only on the function's name and
-//! arguments, the response alias name and serde, and compiles against all
-//! of them. The cost is one copy of the (small) answer per request.
+//! The result is read through [`KeyOutcome`], implemented beside the
+//! generated type (in the crate root) with plain field access. The layer
+//! itself names no generated type but the client, so it compiles beside a
+//! client generated from any version of Cloudflare's document: the crate
+//! root of that version says what its result holds (the 2023 and 2024
+//! documents typed no keys, so theirs say nothing).
 
-use serde::Serialize;
-use serde_json::Value;
+/// What a bulk-delete `result` says about the keys of its request.
+pub(crate) trait KeyOutcome {
+    /// `unsuccessful_keys`: keys that must be sent again, when listed.
+    fn unsuccessful_keys(&self) -> Option<&[String]>;
+    /// `successful_key_count`, when present.
+    fn successful_key_count(&self) -> Option<u64>;
+}
 
 use super::input::KeySet;
 use super::report::CountMismatch;
@@ -21,11 +23,10 @@ use super::send::Request;
 /// What a successful answer says about the keys of its request.
 #[derive(Debug, Default, PartialEq)]
 pub(super) struct Answer {
-    /// `result.unsuccessful_keys`, when present (string items only: any
-    /// other item cannot name a key that was sent).
+    /// `result.unsuccessful_keys`, when present.
     pub(super) unsuccessful_keys: Option<Vec<String>>,
-    /// `result.successful_key_count`, when present and a number.
-    pub(super) successful_key_count: Option<f64>,
+    /// `result.successful_key_count`, when present.
+    pub(super) successful_key_count: Option<u64>,
 }
 
 /// What an answer confirms about the keys of its request.
@@ -77,7 +78,7 @@ impl Answer {
     ) -> Option<CountMismatch> {
         let count_disagrees = self
             .successful_key_count
-            .is_some_and(|count| count != confirmed as f64);
+            .is_some_and(|count| count != confirmed as u64);
         (count_disagrees || unknown_unsuccessful > 0).then_some(CountMismatch {
             sent,
             unsuccessful: sent - confirmed,
@@ -86,30 +87,14 @@ impl Answer {
         })
     }
 
-    /// Reads a generated response value. An answer that does not serialize
-    /// (which generated types cannot do) says nothing, like an old shape.
-    pub(super) fn read(response: &impl Serialize) -> Answer {
-        let value = serde_json::to_value(response).unwrap_or(Value::Null);
-        Self::from_value(&value)
-    }
-
-    fn from_value(value: &Value) -> Answer {
-        let Some(result) = value.get("result").filter(|r| r.is_object()) else {
+    /// Reads a result; an answer without one says nothing.
+    pub(super) fn read(result: Option<&impl KeyOutcome>) -> Answer {
+        let Some(result) = result else {
             return Answer::default();
         };
-        let unsuccessful_keys = result
-            .get("unsuccessful_keys")
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            });
         Answer {
-            unsuccessful_keys,
-            successful_key_count: result.get("successful_key_count").and_then(Value::as_f64),
+            unsuccessful_keys: result.unsuccessful_keys().map(<[String]>::to_vec),
+            successful_key_count: result.successful_key_count(),
         }
     }
 }
@@ -117,30 +102,15 @@ impl Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
-    #[test]
-    fn reads_the_current_shape() {
-        let answer = Answer::from_value(&json!({
-            "success": true,
-            "result": {"successful_key_count": 2, "unsuccessful_keys": ["b", 7, "c"]}
-        }));
-        assert_eq!(answer.successful_key_count, Some(2.0));
-        assert_eq!(
-            answer.unsuccessful_keys,
-            Some(vec!["b".to_owned(), "c".to_owned()])
-        );
-    }
+    struct Said(Option<Vec<String>>, Option<u64>);
 
-    #[test]
-    fn older_shapes_say_nothing() {
-        for old in [
-            json!({"success": true}),
-            json!({"success": true, "result": null}),
-            json!({"success": true, "result": {}}),
-            json!({"success": true, "result": ["untyped"]}),
-        ] {
-            assert_eq!(Answer::from_value(&old), Answer::default(), "{old}");
+    impl KeyOutcome for Said {
+        fn unsuccessful_keys(&self) -> Option<&[String]> {
+            self.0.as_deref()
+        }
+        fn successful_key_count(&self) -> Option<u64> {
+            self.1
         }
     }
 
@@ -148,9 +118,10 @@ mod tests {
     fn judging_counts_the_sends_of_keys_left_and_keeps_disagreements() {
         let mut request = Request::fresh(vec!["a".to_owned(), "b".to_owned()]);
         request.push("c".to_owned(), 2);
-        let answer = Answer::from_value(&json!({
-            "result": {"successful_key_count": 2, "unsuccessful_keys": ["c", "zz"]}
-        }));
+        let answer = Answer {
+            unsuccessful_keys: Some(vec!["c".to_owned(), "zz".to_owned()]),
+            successful_key_count: Some(2),
+        };
         let verdict = answer.judge(request);
         assert_eq!(verdict.confirmed, 2);
         assert_eq!(verdict.unsuccessful, [("c".to_owned(), 3)]);
@@ -163,8 +134,24 @@ mod tests {
             ),
             (3, 1, 1)
         );
-        let agreeing = Answer::from_value(&json!({"result": {"successful_key_count": 1}}));
+        let agreeing = Answer {
+            unsuccessful_keys: None,
+            successful_key_count: Some(1),
+        };
         let verdict = agreeing.judge(Request::fresh(vec!["a".to_owned()]));
         assert_eq!((verdict.confirmed, verdict.mismatch), (1, None));
+    }
+
+    #[test]
+    fn reads_what_the_result_says() {
+        let result = Said(Some(vec!["b".to_owned()]), Some(2));
+        let answer = Answer::read(Some(&result));
+        assert_eq!(answer.successful_key_count, Some(2));
+        assert_eq!(answer.unsuccessful_keys, Some(vec!["b".to_owned()]));
+    }
+
+    #[test]
+    fn no_result_says_nothing() {
+        assert_eq!(Answer::read(None::<&Said>), Answer::default());
     }
 }

@@ -1,6 +1,6 @@
 //! Bulk delete of any number of keys: chunking, bounded concurrency, re-sends
 //! of `unsuccessful_keys` and an exact report, on top of the generated
-//! [`namespace_delete_multiple_key_value_pairs`](super::namespace_delete_multiple_key_value_pairs).
+//! [`Client::namespace_delete_multiple_key_value_pairs`].
 //!
 //! The stages, one module each: `input` validates, de-duplicates and cuts
 //! the keys into chunks; `schedule` keeps requests in flight and decides
@@ -111,7 +111,13 @@ mod send;
 
 use std::sync::Arc;
 
-use cfgen_runtime::{Client, Error, Timer, TokioTimer};
+use cfgen_runtime::{Error, Timer, TokioTimer};
+
+// `super::super`, not `crate`: `tests/lib.rs` compiles this layer beside the clients
+// generated from older documents too.
+use super::Client;
+
+pub(crate) use answer::KeyOutcome;
 use futures::{Stream, StreamExt};
 
 pub use input::Dedup;
@@ -124,7 +130,7 @@ pub use report::{
 ///
 /// This is Cloudflare's limit, stated in the operation's description in the
 /// OpenAPI document ("an array of up to 10,000 keys"); `spec/overlay.yaml`
-/// turns it into the `maxItems: 10000` the generated function checks.
+/// turns it into the `maxItems: 10000` the generated method checks.
 pub const MAX_KEYS_PER_REQUEST: usize = 10_000;
 
 /// The longest key name, in bytes (UTF-8), that Workers KV stores.

@@ -218,7 +218,7 @@ pub struct CountMismatch {
     /// Keys of the request the answer listed as unsuccessful.
     pub unsuccessful: usize,
     /// The answer's `successful_key_count`, when it had one.
-    pub successful_key_count: Option<f64>,
+    pub successful_key_count: Option<u64>,
     /// Names in `unsuccessful_keys` that were not in the request.
     pub unknown_unsuccessful: usize,
 }

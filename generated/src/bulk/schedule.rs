@@ -80,7 +80,7 @@ pub(super) struct Run<'p, B> {
 
 impl<'p, B: Batches> Run<'p, B> {
     pub(super) fn new(target: Target, settings: Settings<'p>, input: B) -> Self {
-        let policy = target.client.retry_policy().clone();
+        let policy = target.client.as_runtime().retry_policy().clone();
         let stopped: Stopped = Box::pin(settings.interrupt.stopped());
         Run {
             target,

@@ -6,13 +6,11 @@ use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
 
-use cfgen_runtime::{Client, Error};
+use cfgen_runtime::Error;
 use futures::future::{self, Either};
 
+use super::Client;
 use super::answer::Answer;
-// `super::super`, not `crate`: the layer sits beside the generated functions, and
-// `tests/lib.rs` compiles it beside the functions generated from older documents.
-use super::super::namespace_delete_multiple_key_value_pairs;
 
 /// Where requests go, shared by every request of a run. Owned (cheap clones
 /// of `Arc`s) rather than borrowed, so that each request's future is free of
@@ -64,14 +62,13 @@ pub(super) async fn send(
     aborted: impl Future<Output = ()> + Unpin,
 ) -> Sent {
     let answer = {
-        let call = pin!(namespace_delete_multiple_key_value_pairs(
-            &target.client,
+        let call = pin!(target.client.namespace_delete_multiple_key_value_pairs(
             &target.account_id,
             &target.namespace_id,
             &request.keys,
         ));
         match future::select(call, aborted).await {
-            Either::Left((sent, _)) => Some(sent.map(|response| Answer::read(&response))),
+            Either::Left((sent, _)) => Some(sent.map(|result| Answer::read(result.as_ref()))),
             Either::Right(_) => None,
         }
     };

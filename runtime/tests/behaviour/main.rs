@@ -13,4 +13,5 @@ mod paginate;
 mod rate_limit;
 mod redaction;
 mod requests;
+mod responses;
 mod retries;

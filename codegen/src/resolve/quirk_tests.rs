@@ -1,9 +1,9 @@
-//! Each quirk of the real Cloudflare documents (see `../shared/cloudflare-spec/README.md`)
+//! Resolve tests: each quirk of the real Cloudflare documents (see `../shared/cloudflare-spec/README.md`)
 //! on a tiny inline spec, checked on the IR or the generated code.
 
-use cfgen::ir::{Api, ParamLocation, ResponseBody, TypeKind, TypeRef};
-use cfgen::load::Document;
-use cfgen::{Error, Settings};
+use crate::ir::{Api, ParamLocation, ResponseBody, TypeKind, TypeRef};
+use crate::load::Document;
+use crate::{Error, Settings};
 use serde_json::{Value, json};
 
 /// A document with one operation `op` (`POST /things/{id}`) built from `operation`,
@@ -18,14 +18,16 @@ fn doc_with(operation: Value, schemas: Value) -> Document {
     Document::from_text("t.json", &doc.to_string()).expect("the test document loads")
 }
 
-/// An operation whose 200 response is `schema`.
+/// An operation whose 200 response holds `schema` in its `value` property. (Not the
+/// response itself: a schema that is a whole response is named after the operation.)
 fn returning(schema: Value) -> Value {
-    json!({"operationId": "op", "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": schema}}}}})
+    let response = json!({"type": "object", "properties": {"value": schema}});
+    json!({"operationId": "op", "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": response}}}}})
 }
 
 fn resolve(doc: &Document, settings: &Settings) -> Api {
-    let selected = cfgen::select::select(doc, settings).expect("selection succeeds");
-    cfgen::resolve::resolve(doc, &selected, settings)
+    let selected = crate::select::select(doc, settings).expect("selection succeeds");
+    crate::resolve::resolve(doc, &selected, settings)
         .expect("resolve succeeds")
         .api
 }
@@ -64,7 +66,7 @@ fn named(name: &str) -> TypeRef {
 }
 
 fn code(doc: &Document) -> String {
-    cfgen::generate(
+    crate::generate(
         doc,
         &Settings {
             all: true,
@@ -388,7 +390,11 @@ fn an_image_200_beside_a_json_202_returns_the_image_bytes() {
         resolve_all(&doc).operations["op"].response.body,
         ResponseBody::Bytes("image/png".into())
     );
-    assert!(code(&doc).contains("pub type OpResponse = ::cfgen_runtime::Bytes;"));
+    let code = code(&doc);
+    assert!(
+        code.contains("::cfgen_runtime::ApiResponse<::cfgen_runtime::Bytes>"),
+        "{code}"
+    );
 }
 
 #[test]
@@ -470,9 +476,10 @@ fn envelope_all_of_with_an_any_of_of_all_ofs_stays_small() {
         panic!("not named")
     };
     assert!(matches!(&api.types[&result].kind, TypeKind::Untagged(v) if v.len() == 40));
+    // The result, its 40 variants, the envelope and the response that holds it.
     assert_eq!(
         api.types.len(),
-        42,
+        43,
         "{:?}",
         api.types.keys().collect::<Vec<_>>()
     );
@@ -489,7 +496,7 @@ fn a_broken_operation_is_skipped_with_its_reason_unless_strict() {
         },
     });
     let doc = Document::from_text("t.json", &doc.to_string()).unwrap();
-    let generated = cfgen::generate(
+    let generated = crate::generate(
         &doc,
         &Settings {
             all: true,
@@ -503,7 +510,7 @@ fn a_broken_operation_is_skipped_with_its_reason_unless_strict() {
         generated.skipped[0].to_string(),
         "bad: t.json: #/paths/~1bad/get/parameters/0: unsupported: cookie parameters"
     );
-    let strict = cfgen::generate(
+    let strict = crate::generate(
         &doc,
         &Settings {
             all: true,
@@ -513,8 +520,8 @@ fn a_broken_operation_is_skipped_with_its_reason_unless_strict() {
     );
     assert!(matches!(strict, Err(Error::Skipped(ref s)) if s.len() == 1));
     // The good operation alone generates even though the document holds a broken one.
-    assert!(cfgen::generate(&doc, &Settings::operations(["good"])).is_ok());
-    let by_id = cfgen::generate(&doc, &Settings::operations(["bad"])).unwrap_err();
+    assert!(crate::generate(&doc, &Settings::operations(["good"])).is_ok());
+    let by_id = crate::generate(&doc, &Settings::operations(["bad"])).unwrap_err();
     assert!(by_id.to_string().contains("cookie parameters"), "{by_id}");
 }
 
@@ -588,4 +595,21 @@ fn swagger_2_and_other_json_are_refused_clearly() {
         err,
         "package.json: not an OpenAPI document: the top-level `openapi` field is missing"
     );
+}
+
+/// `Client` and `S` (the type parameter of string-list arguments) are the generated
+/// code's own names: schemas called so step aside.
+#[test]
+fn schemas_named_like_the_generated_code_step_aside() {
+    let schemas = json!({
+        "client": {"type": "object", "properties": {"a": {"type": "string"}}},
+        "s": {"type": "object", "properties": {"b": {"type": "string"}}},
+    });
+    let op = returning(json!({"type": "object", "properties": {
+        "c": {"$ref": "#/components/schemas/client"},
+        "s": {"$ref": "#/components/schemas/s"},
+    }}));
+    let api = resolve_all(&doc_with(op, schemas));
+    let names: Vec<&str> = api.types.keys().map(String::as_str).collect();
+    assert_eq!(names, ["Client2", "OpResponse", "OpResponseValue", "S2"]);
 }
