@@ -5,7 +5,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use cfgen_runtime::{Client, Error};
+use cfgen_runtime::Error;
+use cloudflare_kv::Client;
 use futures::{Stream, TryStreamExt};
 
 /// Key names in listing order (byte order), or the error that ended the
@@ -44,54 +45,20 @@ pub fn keys<'a>(
     prefix: &'a str,
     counts: Arc<Counts>,
 ) -> Listing<'a> {
-    let pages = pages(client, account_id, namespace_id, prefix);
-    Box::pin(pages.try_filter_map(move |name| {
-        let matches = name.as_bytes().starts_with(prefix.as_bytes());
+    let list = client.namespace_list_a_namespace_s_keys(account_id, namespace_id);
+    let list = if prefix.is_empty() {
+        list
+    } else {
+        list.prefix(prefix)
+    };
+    Box::pin(list.stream().try_filter_map(move |key| {
+        let matches = key.name.as_bytes().starts_with(prefix.as_bytes());
         let counter = if matches {
             &counts.listed
         } else {
             &counts.foreign
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        futures::future::ready(Ok(matches.then_some(name)))
+        futures::future::ready(Ok(matches.then_some(key.name)))
     }))
-}
-
-const LIST: &str = "workers-kv-namespace-list-a-namespace'-s-keys";
-
-/// The listing request, page by page. (Until the generated client has the
-/// list operation's request builder, the request is made here.)
-fn pages<'a>(
-    client: &'a Client,
-    account_id: &'a str,
-    namespace_id: &'a str,
-    prefix: &'a str,
-) -> cfgen_runtime::paginate::CursorStream<'a, String> {
-    use cfgen_runtime::paginate::{CursorPage, CursorStream, cursor_at};
-    use cfgen_runtime::{Method, Request, encode_path};
-    CursorStream::new(LIST, move |cursor: Option<String>| {
-        let path = format!(
-            "/accounts/{}/storage/kv/namespaces/{}/keys",
-            encode_path(account_id),
-            encode_path(namespace_id)
-        );
-        let mut request = Request::new(LIST, Method::GET, path);
-        if !prefix.is_empty() {
-            request = request.query("prefix", prefix);
-        }
-        if let Some(cursor) = cursor {
-            request = request.query("cursor", cursor);
-        }
-        async move {
-            let page: serde_json::Value = client.send(request).await?;
-            let names = page["result"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|key| key["name"].as_str().map(str::to_owned))
-                .collect();
-            let cursor = cursor_at(LIST, page.get("result_info"), "/cursor")?;
-            Ok(CursorPage::new(names, cursor))
-        }
-    })
 }

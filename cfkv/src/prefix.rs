@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::{Context, Result, anyhow};
-use cfgen_runtime::Client;
+use cloudflare_kv::Client;
 use cloudflare_kv::MAX_KEYS_PER_REQUEST;
 use cloudflare_kv::bulk::{BulkDeleteReport, FailedKey, Interrupt, KeyError, StopReason};
 use futures::{FutureExt, StreamExt, TryStreamExt, stream};
@@ -98,7 +98,7 @@ pub async fn delete(args: &BulkDeleteArgs, prefix: &str) -> Result<ExitCode> {
     let interrupt = Interrupt::new();
     let _ctrl_c =
         CtrlC::install(interrupt.clone(), bar.clone()).context("cannot watch for Ctrl-C")?;
-    let _countdown = Countdown::start(client.clone(), bar.clone());
+    let _countdown = Countdown::start(client.as_runtime().clone(), bar.clone());
     let mut input = stream::iter(head.into_iter().map(Ok)).chain(keys);
     let first = pass(&client, args, &bar, &counts, &interrupt, &mut input).await?;
     let mut out = out;

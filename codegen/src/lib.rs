@@ -97,7 +97,7 @@ pub use builder::{Builder, DEFAULT_FILE_NAME, Written};
 pub use config::{CONFIG_FILE, Config, FailOn};
 pub use error::{Error, Result, Skip};
 pub use load::Document;
-pub use settings::{BULK_DELETE_OPERATION, Settings, WORKERS_KV_PREFIXES};
+pub use settings::{BULK_DELETE_OPERATION, LIST_KEYS_OPERATION, Settings, WORKERS_KV_PREFIXES};
 
 /// The output of one generation.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,17 +1,15 @@
-//! The bulk layer fed by a listing: `BulkDelete::run_listing` deletes what a cursor
-//! stream lists while the listing goes on, and keeps the error that ends a listing.
+//! The bulk layer fed by a listing: `BulkDelete::run_listing` takes the generated list
+//! request's `stream()` as it is, deletes what it lists while the listing goes on, and
+//! keeps the error that ends a listing.
 //! Runs against the mock Workers KV namespace of `testkit`.
 
-use cfgen_runtime::paginate::{CursorPage, CursorStream, cursor_at};
-use cfgen_runtime::{Client, ErrorKind, ManualTimer, Method, Request, RetryPolicy};
+use cfgen_runtime::{ErrorKind, ManualTimer, RetryPolicy};
+use cloudflare_kv::Client;
 use cloudflare_kv::bulk::BulkDelete;
-use serde::Deserialize;
-use serde_json::Value;
 use testkit::{KvNamespace, MockServer, Route};
 
 const ACCOUNT: &str = "0123456789abcdef0123456789abcdef";
 const NAMESPACE: &str = "fedcba9876543210fedcba9876543210";
-const LIST: &str = "workers-kv-namespace-list-a-namespace'-s-keys";
 
 fn client(server: &MockServer) -> Client {
     Client::builder()
@@ -23,36 +21,12 @@ fn client(server: &MockServer) -> Client {
         .expect("test client")
 }
 
-#[derive(Deserialize)]
-struct Page {
-    result: Vec<Key>,
-    result_info: Option<Value>,
-}
-
-#[derive(Deserialize)]
-struct Key {
-    name: String,
-}
-
-/// The keys under `prefix`, listed page by page, as the generated `stream()` does.
-fn listing(client: &Client, prefix: &str) -> CursorStream<'static, String> {
-    let (client, prefix) = (client.clone(), prefix.to_owned());
-    CursorStream::new(LIST, move |cursor: Option<String>| {
-        let path = format!("/accounts/{ACCOUNT}/storage/kv/namespaces/{NAMESPACE}/keys");
-        let mut request = Request::new(LIST, Method::GET, path).query("prefix", &prefix);
-        if let Some(cursor) = cursor {
-            request = request.query("cursor", cursor);
-        }
-        let client = client.clone();
-        async move {
-            let page: Page = client.send(request).await?;
-            let cursor = cursor_at(LIST, page.result_info.as_ref(), "/cursor")?;
-            Ok(CursorPage::new(
-                page.result.into_iter().map(|k| k.name).collect(),
-                cursor,
-            ))
-        }
-    })
+/// Every key under `session:`, as the generated list request streams it.
+fn listing(client: &Client) -> cloudflare_kv::paginate::CursorStream<'_, cloudflare_kv::Key> {
+    client
+        .namespace_list_a_namespace_s_keys(ACCOUNT, NAMESPACE)
+        .prefix("session:")
+        .stream()
 }
 
 fn namespace() -> (KvNamespace, Vec<String>) {
@@ -80,7 +54,7 @@ async fn deletes_what_the_listing_yields_while_it_is_still_listing() {
     let server = kv.serve().await;
     let client = client(&server);
     let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
-        .run_listing(listing(&client, "session:"))
+        .run_listing(listing(&client))
         .await
         .unwrap();
     assert!(report.is_complete(), "{report:#?}");
@@ -103,7 +77,7 @@ async fn a_listing_error_ends_the_input_and_is_reported() {
     let server = kv.serve().await;
     let client = client(&server);
     let report = BulkDelete::new(&client, ACCOUNT, NAMESPACE)
-        .run_listing(listing(&client, "session:"))
+        .run_listing(listing(&client))
         .await
         .unwrap();
     let error = report

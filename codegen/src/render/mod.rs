@@ -3,10 +3,11 @@
 //! Generated code stays thin: validation, path encoding, authentication, retries and
 //! the error type live in the hand-written `cfgen_runtime` crate that it calls.
 
-pub(crate) mod docs;
 mod client;
+pub(crate) mod docs;
 mod operations;
 mod request;
+mod stream;
 mod types;
 
 use proc_macro2::{Ident, Span, TokenStream};

@@ -163,6 +163,7 @@ pub fn render_builder(op: &Operation, api: &Api) -> Option<TokenStream> {
         " A request to [`Client::{method}`]: set optional parameters, then [`send`](Self::send) it."
     );
     let with_docs = with_response_doc("[`send`](Self::send)");
+    let stream = super::stream::render_stream(op, &builder);
     Some(quote! {
         #[doc = #doc]
         #[derive(Debug, Clone)]
@@ -189,6 +190,8 @@ pub fn render_builder(op: &Operation, api: &Api) -> Option<TokenStream> {
                 let inner = &client.inner;
                 #body
             }
+
+            #stream
         }
     })
 }
@@ -202,12 +205,10 @@ fn with_response_doc(plain: &str) -> TokenStream {
 }
 
 fn deprecated(op: &Operation) -> Option<TokenStream> {
-    op.deprecated
-        .as_deref()
-        .map(|note| {
-            let note = prose(note);
-            quote!(#[deprecated(note = #note)])
-        })
+    op.deprecated.as_deref().map(|note| {
+        let note = prose(note);
+        quote!(#[deprecated(note = #note)])
+    })
 }
 
 fn operation_docs(op: &Operation) -> TokenStream {
