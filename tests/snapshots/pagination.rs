@@ -183,7 +183,7 @@ pub struct ListAccountsRequest<'a> {
     page: ::std::option::Option<i64>,
 }
 impl<'a> ListAccountsRequest<'a> {
-    /// Sets `page`.
+    /// Sets the `page` query parameter.
     pub fn page(mut self, page: i64) -> Self {
         self.page = ::std::option::Option::Some(page);
         self
@@ -258,7 +258,7 @@ pub struct ListCookiesRequest<'a> {
     page: ::std::option::Option<&'a str>,
 }
 impl<'a> ListCookiesRequest<'a> {
-    /// Sets `page`.
+    /// Sets the `page` query parameter.
     pub fn page(mut self, page: &'a str) -> Self {
         self.page = ::std::option::Option::Some(page);
         self
@@ -334,7 +334,7 @@ pub struct ListEventsRequest<'a> {
     after: ::std::option::Option<&'a str>,
 }
 impl<'a> ListEventsRequest<'a> {
-    /// Sets `after`.
+    /// Sets the `after` query parameter.
     pub fn after(mut self, after: &'a str) -> Self {
         self.after = ::std::option::Option::Some(after);
         self
@@ -412,12 +412,12 @@ pub struct ListItemsRequest<'a> {
     per_page: ::std::option::Option<u64>,
 }
 impl<'a> ListItemsRequest<'a> {
-    /// Sets `cursor`.
+    /// Sets the `cursor` query parameter.
     pub fn cursor(mut self, cursor: &'a str) -> Self {
         self.cursor = ::std::option::Option::Some(cursor);
         self
     }
-    /// Sets `per_page`.
+    /// Sets the `per_page` query parameter.
     pub fn per_page(mut self, per_page: u64) -> Self {
         self.per_page = ::std::option::Option::Some(per_page);
         self
@@ -497,17 +497,17 @@ pub struct ListKeysRequest<'a> {
     cursor: ::std::option::Option<&'a str>,
 }
 impl<'a> ListKeysRequest<'a> {
-    /// Sets `limit`.
+    /// Sets the `limit` query parameter.
     pub fn limit(mut self, limit: u64) -> Self {
         self.limit = ::std::option::Option::Some(limit);
         self
     }
-    /// Sets `prefix`.
+    /// Sets the `prefix` query parameter.
     pub fn prefix(mut self, prefix: &'a str) -> Self {
         self.prefix = ::std::option::Option::Some(prefix);
         self
     }
-    /// Sets `cursor`.
+    /// Sets the `cursor` query parameter.
     pub fn cursor(mut self, cursor: &'a str) -> Self {
         self.cursor = ::std::option::Option::Some(cursor);
         self
@@ -590,7 +590,7 @@ pub struct ListRoutesRequest<'a> {
     page_number: ::std::option::Option<u64>,
 }
 impl<'a> ListRoutesRequest<'a> {
-    /// Sets `page_number`.
+    /// Sets the `page_number` query parameter.
     pub fn page_number(mut self, page_number: u64) -> Self {
         self.page_number = ::std::option::Option::Some(page_number);
         self
@@ -667,7 +667,7 @@ pub struct ListRulesRequest<'a> {
     page: ::std::option::Option<u64>,
 }
 impl<'a> ListRulesRequest<'a> {
-    /// Sets `page`.
+    /// Sets the `page` query parameter.
     pub fn page(mut self, page: u64) -> Self {
         self.page = ::std::option::Option::Some(page);
         self
@@ -710,7 +710,7 @@ pub struct ListSettingsRequest<'a> {
     name: ::std::option::Option<&'a str>,
 }
 impl<'a> ListSettingsRequest<'a> {
-    /// Sets `name`.
+    /// Sets the `name` query parameter.
     pub fn name(mut self, name: &'a str) -> Self {
         self.name = ::std::option::Option::Some(name);
         self
@@ -754,12 +754,12 @@ pub struct ListZonesRequest<'a> {
     per_page: ::std::option::Option<f64>,
 }
 impl<'a> ListZonesRequest<'a> {
-    /// Sets `page`.
+    /// Sets the `page` query parameter.
     pub fn page(mut self, page: f64) -> Self {
         self.page = ::std::option::Option::Some(page);
         self
     }
-    /// Sets `per_page`.
+    /// Sets the `per_page` query parameter.
     pub fn per_page(mut self, per_page: f64) -> Self {
         self.per_page = ::std::option::Option::Some(per_page);
         self
@@ -838,7 +838,7 @@ pub struct SearchRoutesRequest<'a> {
     page: ::std::option::Option<u64>,
 }
 impl<'a> SearchRoutesRequest<'a> {
-    /// Sets `page`.
+    /// Sets the `page` query parameter.
     pub fn page(mut self, page: u64) -> Self {
         self.page = ::std::option::Option::Some(page);
         self
