@@ -111,7 +111,7 @@ mod send;
 
 use std::sync::Arc;
 
-use cfgen_runtime::{Error, Timer, TokioTimer};
+use cfgen_runtime::{Timer, TokioTimer};
 
 // `super::super`, not `crate`: `tests/lib.rs` compiles this layer beside the clients
 // generated from older documents too.
@@ -305,7 +305,7 @@ impl<'a> BulkDelete<'a> {
     /// ```
     pub async fn run_listing<S, K>(self, keys: S) -> Result<BulkDeleteReport, BulkError>
     where
-        S: Stream<Item = Result<K, Error>>,
+        S: Stream<Item = Result<K, cfgen_runtime::Error>>,
         K: Into<String>,
     {
         let mut input_error = None;
