@@ -108,6 +108,19 @@ impl Client {
             cursor: ::std::option::Option::None,
         }
     }
+    /// A POST with a list of strings as its body, declared by the extension
+    ///
+    /// `POST /purges`
+    pub fn list_purged<'a, S>(&'a self, body: &'a [S]) -> ListPurgedRequest<'a, S>
+    where
+        S: ::std::convert::AsRef<str> + ::serde::Serialize,
+    {
+        ListPurgedRequest {
+            client: self,
+            body,
+            cursor: ::std::option::Option::None,
+        }
+    }
     /// Page numbers under another name, declared by the extension
     ///
     /// `GET /routes`
@@ -165,6 +178,8 @@ pub type ListEventsResult = ::std::vec::Vec<::std::string::String>;
 pub type ListItemsResult = ::std::vec::Vec<::std::string::String>;
 /// The `result` of [`Client::list_keys`].
 pub type ListKeysResult = ::std::vec::Vec<Key>;
+/// The `result` of [`Client::list_purged`].
+pub type ListPurgedResult = ::std::vec::Vec<::std::string::String>;
 /// The `result` of [`Client::list_routes`].
 pub type ListRoutesResult = ::std::vec::Vec<CollectionResultItem>;
 /// The `result` of [`Client::list_rules`].
@@ -567,6 +582,94 @@ impl<'a> ListKeysRequest<'a> {
                             .await?;
                         let next = ::cfgen_runtime::paginate::cursor_at(
                             "list-keys",
+                            response.result_info.as_ref(),
+                            "/cursor",
+                        )?;
+                        ::std::result::Result::Ok(
+                            ::cfgen_runtime::paginate::CursorPage::new(
+                                response.result.unwrap_or_default(),
+                                next,
+                            ),
+                        )
+                    }
+                },
+            )
+            .resume_from(start)
+    }
+}
+/// A request to [`Client::list_purged`]: set optional parameters, then [`send`](Self::send) it.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct ListPurgedRequest<'a, S>
+where
+    S: ::std::convert::AsRef<str> + ::serde::Serialize,
+{
+    client: &'a Client,
+    cursor: ::std::option::Option<&'a str>,
+    body: &'a [S],
+}
+impl<'a, S> ListPurgedRequest<'a, S>
+where
+    S: ::std::convert::AsRef<str> + ::serde::Serialize,
+{
+    /// Sets the `cursor` query parameter.
+    pub fn cursor(mut self, cursor: &'a str) -> Self {
+        self.cursor = ::std::option::Option::Some(cursor);
+        self
+    }
+    /// Sends the request.
+    pub async fn send(
+        self,
+    ) -> ::std::result::Result<
+        ::std::option::Option<ListPurgedResult>,
+        ::cfgen_runtime::Error,
+    > {
+        self.send_with_response().await.map(::cfgen_runtime::ApiResponse::into_result)
+    }
+    /// Like [`send`](Self::send), and also returns the HTTP status, the headers, `messages` and `result_info`: see [`ApiResponse`](::cfgen_runtime::ApiResponse).
+    pub async fn send_with_response(
+        self,
+    ) -> ::std::result::Result<
+        ::cfgen_runtime::ApiResponse<::std::option::Option<ListPurgedResult>>,
+        ::cfgen_runtime::Error,
+    > {
+        let Self { client, cursor, body } = self;
+        let inner = &client.inner;
+        let request = ::cfgen_runtime::Request::new(
+            "list-purged",
+            ::cfgen_runtime::Method::POST,
+            "/purges",
+        );
+        let request = match cursor {
+            ::std::option::Option::Some(cursor) => request.query("cursor", cursor),
+            ::std::option::Option::None => request,
+        };
+        let request = request.json(&body)?;
+        inner.send_result::<::std::option::Option<ListPurgedResult>>(request).await
+    }
+    /** Every item of every page, as a stream: each page is one request with these parameters (so the client's retries and rate limit apply to each), and the cursor at `result_info/cursor` of each answer is sent back as `cursor`, exactly as received. The stream ends after a page without a cursor (or with an empty one); a cursor the server sent before ends it with [`Error::Pagination`](::cfgen_runtime::Error::Pagination) instead of a loop.
+
+ Starts from the cursor set on this request, if any: save the stream's [`position`](::cfgen_runtime::paginate::CursorStream::position) to resume later.*/
+    pub fn stream(
+        self,
+    ) -> ::cfgen_runtime::paginate::CursorStream<'a, ::std::string::String>
+    where
+        S: ::std::clone::Clone + ::std::marker::Sync,
+    {
+        let start = self.cursor.unwrap_or_default().to_owned();
+        ::cfgen_runtime::paginate::CursorStream::new(
+                "list-purged",
+                move |position: ::std::option::Option<::std::string::String>| {
+                    let request = self.clone();
+                    async move {
+                        let response = ListPurgedRequest {
+                            cursor: position.as_deref(),
+                            ..request
+                        }
+                            .send_with_response()
+                            .await?;
+                        let next = ::cfgen_runtime::paginate::cursor_at(
+                            "list-purged",
                             response.result_info.as_ref(),
                             "/cursor",
                         )?;

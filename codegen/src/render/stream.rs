@@ -18,6 +18,7 @@ pub fn render_stream(op: &Operation, builder: &Ident) -> Option<TokenStream> {
         .find(|p| p.rust_name == pagination.param)
         .map_or(pagination.param.as_str(), |p| p.wire_name.as_str());
     let item = rust_type(&pagination.item);
+    let bounds = send_bounds(op);
     let id = &op.id;
     // An envelope whose `result` may be null or absent: no items on that page.
     let items = match &op.response.body {
@@ -31,7 +32,7 @@ pub fn render_stream(op: &Operation, builder: &Ident) -> Option<TokenStream> {
             let doc = cursor_doc(wire, pointer);
             quote! {
                 #doc
-                pub fn stream(self) -> ::cfgen_runtime::paginate::CursorStream<'a, #item> {
+                pub fn stream(self) -> ::cfgen_runtime::paginate::CursorStream<'a, #item> #bounds {
                     let start = self.#param.unwrap_or_default().to_owned();
                     ::cfgen_runtime::paginate::CursorStream::new(#id, move |position: ::std::option::Option<::std::string::String>| {
                         let request = self.clone();
@@ -86,10 +87,11 @@ fn render_pages(
         _ => (quote!(unwrap_or(1)), None, quote!(page)),
     };
     let id = &op.id;
+    let bounds = send_bounds(op);
     let doc = pages_doc(wire);
     quote! {
         #doc
-        pub fn stream(self) -> ::cfgen_runtime::paginate::PageStream<'a, #item> {
+        pub fn stream(self) -> ::cfgen_runtime::paginate::PageStream<'a, #item> #bounds {
             let start = self.#param.#start;
             ::cfgen_runtime::paginate::PageStream::new(#id, move |page: u64| {
                 let request = self.clone();
@@ -104,6 +106,20 @@ fn render_pages(
             })
             .resume_from(start)
         }
+    }
+}
+
+/// A builder generic over the string type of a list body holds `&[S]`: it is cloned
+/// for each page only when `S` is `Clone`, and the page futures are `Send` only when
+/// `S` is `Sync`.
+fn send_bounds(op: &Operation) -> TokenStream {
+    let string_list = op
+        .body
+        .as_ref()
+        .is_some_and(|b| matches!(&b.ty, TypeRef::Array(item) if **item == TypeRef::String));
+    match string_list {
+        true => quote!(where S: ::std::clone::Clone + ::std::marker::Sync),
+        false => TokenStream::new(),
     }
 }
 
