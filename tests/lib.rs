@@ -23,6 +23,10 @@ pub mod snapshots {
     #[path = "hostile_names.rs"]
     pub mod hostile_names;
 
+    /// `fixtures/pagination.yaml`: every way a list operation pages.
+    #[path = "pagination.rs"]
+    pub mod pagination;
+
     /// Bulk delete from Cloudflare's 2023-01-03 document (`DELETE …/bulk`).
     #[path = "bulk-delete-2023-01-03.rs"]
     pub mod bulk_delete_2023_01_03;

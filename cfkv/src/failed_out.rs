@@ -47,11 +47,18 @@ pub enum Destination {
         /// The keys file (`-` for stdin).
         keys_file: PathBuf,
     },
+    /// Standard output, once every key is written (`cfkv list` without
+    /// `--output`); the keys wait in a temporary file until then, so that a
+    /// key needing JSON late in the run still turns the whole output into
+    /// JSON.
+    Stdout,
 }
 
 /// A file of keys being written; see the [module docs](self).
 pub struct KeysOut {
     destination: Destination,
+    /// What the keys are, for error messages.
+    what: &'static str,
     dir: PathBuf,
     temp: BufWriter<NamedTempFile>,
     json: bool,
@@ -83,6 +90,7 @@ impl KeysOut {
             // Beside the input first; the current folder when that one is
             // read-only, so that the keys are never lost for want of a place.
             Destination::Remaining { keys_file } => vec![parent(keys_file), PathBuf::from(".")],
+            Destination::Stdout => vec![std::env::temp_dir()],
         };
         let mut last_error = None;
         for dir in dirs {
@@ -90,6 +98,7 @@ impl KeysOut {
                 Ok(temp) => {
                     return Ok(KeysOut {
                         destination,
+                        what: "the keys not deleted",
                         dir,
                         temp: BufWriter::new(temp),
                         json: false,
@@ -100,6 +109,13 @@ impl KeysOut {
             }
         }
         Err(last_error.unwrap_or_else(|| anyhow::anyhow!("no folder to write keys to")))
+    }
+
+    /// Names what the keys are in error messages (`the keys not deleted`
+    /// unless set).
+    pub fn describing(mut self, what: &'static str) -> Self {
+        self.what = what;
+        self
     }
 
     /// Appends a key.
@@ -164,6 +180,10 @@ impl KeysOut {
                 sync(&temp).with_context(|| error.clone())?;
                 persist_new(temp, &self.dir, &keys_file).context(error)?
             }
+            Destination::Stdout => {
+                copy_to_stdout(temp).context(error)?;
+                PathBuf::from("-")
+            }
         };
         sync_dir(&self.dir);
         Ok(Some(Written {
@@ -174,16 +194,24 @@ impl KeysOut {
     }
 
     fn write_error(&self) -> String {
+        let what = self.what;
         match &self.destination {
-            Destination::Given(path) => {
-                format!("cannot write the keys not deleted to `{}`", path.display())
+            Destination::Given(path) => format!("cannot write {what} to `{}`", path.display()),
+            Destination::Remaining { .. } => {
+                format!("cannot write {what} to a file in `{}`", self.dir.display())
             }
-            Destination::Remaining { .. } => format!(
-                "cannot write the keys not deleted to a file in `{}`",
-                self.dir.display()
-            ),
+            Destination::Stdout => format!("cannot write {what} to stdout"),
         }
     }
+}
+
+/// Copies the finished temporary file to standard output.
+fn copy_to_stdout(temp: NamedTempFile) -> std::io::Result<()> {
+    let mut file = temp.into_file();
+    file.seek(SeekFrom::Start(0))?;
+    let mut stdout = std::io::stdout().lock();
+    std::io::copy(&mut file, &mut stdout)?;
+    stdout.flush()
 }
 
 /// Whether a key reads back from a line of its own as exactly itself, in

@@ -1,6 +1,7 @@
 //! `cfkv`: Workers KV from the command line. `cfkv bulk-delete` deletes any
-//! number of keys listed in a file, in chunks, with retries, and says
-//! exactly which keys were not deleted.
+//! number of keys, listed in a file or found by prefix, in chunks, with
+//! retries, and says exactly which keys were not deleted; `cfkv list` writes
+//! a namespace's keys in the format `--keys-file` reads.
 //!
 //! Exit codes: 0 when every key was deleted (or, with `--dry-run`, every key
 //! is valid), 1 when some keys were not deleted, 2 when the run could not
@@ -14,7 +15,10 @@ mod confirm;
 mod ctrl_c;
 mod failed_out;
 mod keys;
+mod list;
+mod listing;
 mod pause;
+mod prefix;
 mod report;
 mod run;
 
@@ -33,7 +37,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Delete the keys listed in a file from a namespace.
+    /// Delete the keys listed in a file, or every key under a prefix, from a
+    /// namespace.
     ///
     /// Credentials come from CLOUDFLARE_API_TOKEN (or CLOUDFLARE_EMAIL and
     /// CLOUDFLARE_API_KEY); CLOUDFLARE_BASE_URL overrides the API address.
@@ -60,11 +65,33 @@ enum Command {
     /// Either way every key not deleted, the unread rest of the keys file
     /// included, is written out as above, and cfkv exits with 130.
     ///
-    /// Exit codes: 0 every key deleted (with --dry-run: every key valid); 1
-    /// some keys not deleted; 2 the run could not start or finish (bad
-    /// arguments, no confirmation, credentials, unreadable keys file, output
-    /// not written); 130 interrupted by Ctrl-C.
+    /// By prefix (--prefix, or --all-keys to empty the namespace): the
+    /// namespace is listed page by page and deleting starts as soon as the
+    /// first 10000 keys are listed, so memory stays bounded whatever the
+    /// namespace holds. Without --yes, the question shows how many keys the
+    /// first 10000 listed hold: the exact count when the listing is over by
+    /// then, else "10000 keys so far". Workers KV lists a key for up to a
+    /// minute after it is deleted, so once the pass is over the prefix is
+    /// listed and deleted once more; the summary counts every key once.
+    /// --dry-run lists the keys, prints how many match and the first few,
+    /// and deletes nothing. After Ctrl-C, keys listed but not deleted are
+    /// written out as above; running the same command again deletes the
+    /// rest.
+    ///
+    /// Exit codes: 0 every key deleted (with --dry-run: every key valid, or
+    /// the listing done); 1 some keys not deleted, or the listing failed
+    /// part-way; 2 the run could not start or finish (bad arguments, no
+    /// confirmation, credentials, unreadable keys file, output not written);
+    /// 130 interrupted by Ctrl-C.
     BulkDelete(BulkDeleteArgs),
+    /// List the keys of a namespace, or those under --prefix, in the format
+    /// --keys-file reads: one key per line, or a JSON array when a key holds
+    /// a line break (or would not read back from a line of its own).
+    ///
+    /// Progress goes to stderr; the keys to --output (written beside it and
+    /// renamed into place when complete) or to stdout. When the listing
+    /// fails part-way nothing is written and the exit code is 2.
+    List(ListArgs),
 }
 
 /// The arguments of `cfkv bulk-delete`.
@@ -79,8 +106,23 @@ pub struct BulkDeleteArgs {
     /// The keys to delete: one per line, or a JSON array of strings or of
     /// objects with a `name` (what `wrangler kv key list` prints); `-` reads
     /// stdin.
-    #[arg(long, value_name = "PATH")]
-    pub keys_file: PathBuf,
+    #[arg(
+        long,
+        value_name = "PATH",
+        required_unless_present_any = ["prefix", "all_keys"],
+        conflicts_with_all = ["prefix", "all_keys"]
+    )]
+    pub keys_file: Option<PathBuf>,
+    /// Delete every key whose name starts with PREFIX, compared byte for
+    /// byte: case and accents count, nothing is trimmed, and a key equal to
+    /// PREFIX is deleted too. An empty PREFIX is refused: use --all-keys.
+    #[arg(long, value_name = "PREFIX", value_parser = non_empty_prefix, conflicts_with = "all_keys")]
+    pub prefix: Option<String>,
+    /// Delete every key of the namespace, emptying it. The one way to do so:
+    /// an empty --prefix, which an unset shell variable also gives, is
+    /// refused.
+    #[arg(long)]
+    pub all_keys: bool,
     /// How the keys file is written.
     #[arg(long, value_enum, default_value_t = keys::Format::Auto)]
     pub format: keys::Format,
@@ -106,6 +148,8 @@ pub struct BulkDeleteArgs {
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
     /// Check the keys and show the requests that would be sent; send nothing.
+    /// With --prefix or --all-keys: list the keys, print how many match and
+    /// the first few, and delete nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Delete without asking for confirmation (required when stdin is not a
@@ -119,15 +163,84 @@ pub struct BulkDeleteArgs {
     /// is written beside its destination, flushed to disk and renamed into
     /// place: it is complete or untouched, never half written. It must not
     /// be the keys file. Without this option, those keys go to
-    /// `<keys file>.remaining-<YYYYMMDD-HHMMSS>.txt`.
+    /// `<keys file>.remaining-<YYYYMMDD-HHMMSS>.txt` (with --prefix or
+    /// --all-keys: `cfkv.remaining-...` in the current folder).
     #[arg(long, value_name = "PATH")]
     pub failed_out: Option<PathBuf>,
+}
+
+/// Where a bulk delete takes its keys from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source<'a> {
+    /// `--keys-file`.
+    KeysFile(&'a std::path::Path),
+    /// `--prefix`, or `""` for `--all-keys`.
+    Prefix(&'a str),
+}
+
+impl BulkDeleteArgs {
+    /// Where the keys come from; clap guarantees exactly one source.
+    pub fn source(&self) -> Source<'_> {
+        match (&self.keys_file, &self.prefix) {
+            (Some(path), _) => Source::KeysFile(path),
+            (None, Some(prefix)) => Source::Prefix(prefix),
+            (None, None) => Source::Prefix(""),
+        }
+    }
+
+    /// The keys file, or `-` (standard input's name in messages and in the
+    /// name of the remaining-keys file) for a prefix.
+    pub fn keys_file(&self) -> &std::path::Path {
+        self.keys_file
+            .as_deref()
+            .unwrap_or(std::path::Path::new("-"))
+    }
+}
+
+/// Refuses an empty `--prefix`: it would match every key, and an unset
+/// shell variable (`--prefix "$P"`) gives one by accident.
+fn non_empty_prefix(prefix: &str) -> Result<String, String> {
+    if prefix.is_empty() {
+        return Err(
+            "an empty prefix matches every key; to empty the namespace, pass --all-keys".into(),
+        );
+    }
+    Ok(prefix.to_owned())
+}
+
+/// The arguments of `cfkv list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The account id.
+    #[arg(long)]
+    pub account_id: String,
+    /// The namespace id.
+    #[arg(long)]
+    pub namespace_id: String,
+    /// List only the keys whose name starts with PREFIX, compared byte for
+    /// byte (a key equal to PREFIX included); all keys without it.
+    #[arg(long, value_name = "PREFIX")]
+    pub prefix: Option<String>,
+    /// Write the keys to this file (replaced once the listing is complete)
+    /// instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// The API base URL (default: CLOUDFLARE_BASE_URL, else Cloudflare's).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// The most requests per window, as for `bulk-delete`.
+    #[arg(long, value_name = "REQUESTS/WINDOW", default_value = "1200/300s")]
+    pub rate_limit: cfgen_runtime::RateLimit,
+    /// Attempts per page request, the first included.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: u32,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::BulkDelete(args) => run::bulk_delete(args),
+        Command::List(args) => list::list(args),
     };
     outcome.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");

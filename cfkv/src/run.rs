@@ -10,13 +10,13 @@ use cloudflare_kv::bulk::{BulkDelete, BulkDeleteReport, Interrupt};
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::BulkDeleteArgs;
 use crate::confirm::confirm;
 use crate::ctrl_c::{CtrlC, EXIT_INTERRUPTED};
 use crate::failed_out::{self, Destination, KeysOut};
 use crate::keys::{self, KeyStream, Keys, ReadError};
 use crate::pause::{self, Countdown};
 use crate::report::{self, Rest};
+use crate::{BulkDeleteArgs, Source};
 
 /// Runs the command on a single-threaded runtime: the work is network-bound
 /// and the concurrency lives in the requests in flight, not in threads.
@@ -26,10 +26,11 @@ pub fn bulk_delete(args: BulkDeleteArgs) -> Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        if args.dry_run {
-            dry_run(&args).await
-        } else {
-            delete(&args).await
+        match (args.source(), args.dry_run) {
+            (Source::Prefix(prefix), true) => crate::prefix::dry_run(&args, prefix).await,
+            (Source::Prefix(prefix), false) => crate::prefix::delete(&args, prefix).await,
+            (Source::KeysFile(_), true) => dry_run(&args).await,
+            (Source::KeysFile(_), false) => delete(&args).await,
         }
     })
 }
@@ -41,10 +42,15 @@ const ID_MAX_LENGTH: usize = 32;
 
 /// Checks the ids as the generated function does, so that a dry run
 /// refuses what a real run would, and a real run refuses before asking.
-fn check_ids(args: &BulkDeleteArgs) -> Result<()> {
+pub(crate) fn check_ids(args: &BulkDeleteArgs) -> Result<()> {
+    check_id_values(&args.account_id, &args.namespace_id)
+}
+
+/// [`check_ids`] for any command.
+pub(crate) fn check_id_values(account_id: &str, namespace_id: &str) -> Result<()> {
     let ids = [
-        ("account_id", &args.account_id, "--account-id"),
-        ("namespace_id", &args.namespace_id, "--namespace-id"),
+        ("account_id", account_id, "--account-id"),
+        ("namespace_id", namespace_id, "--namespace-id"),
     ];
     for (name, value, option) in ids {
         cfgen_runtime::validate::path_param(name, value, Some(ID_MAX_LENGTH))
@@ -55,10 +61,10 @@ fn check_ids(args: &BulkDeleteArgs) -> Result<()> {
 
 /// Checks everything that can be checked before reading the keys: the ids
 /// and that `--failed-out` will not overwrite the keys file.
-fn check_args(args: &BulkDeleteArgs) -> Result<()> {
+pub(crate) fn check_args(args: &BulkDeleteArgs) -> Result<()> {
     check_ids(args)?;
     match &args.failed_out {
-        Some(failed_out) => failed_out::check_not_input(&args.keys_file, failed_out),
+        Some(failed_out) => failed_out::check_not_input(args.keys_file(), failed_out),
         None => Ok(()),
     }
 }
@@ -72,7 +78,7 @@ async fn delete(args: &BulkDeleteArgs) -> Result<ExitCode> {
         mut stream,
         total,
         error,
-    } = keys::open(&args.keys_file, args.format).await?;
+    } = keys::open(args.keys_file(), args.format).await?;
     confirm(args, total)?;
     style_bar(&bar, total)?;
     let interrupt = Interrupt::new();
@@ -136,7 +142,7 @@ async fn drain(stream: &mut KeyStream, out: &mut KeysOut, ctrl_c: &mut CtrlC) ->
 }
 
 /// The bulk delete with the command's settings, moving `bar`.
-fn engine<'a>(
+pub(crate) fn engine<'a>(
     client: &'a Client,
     args: &'a BulkDeleteArgs,
     total: Option<u64>,
@@ -155,11 +161,11 @@ fn engine<'a>(
 
 /// Where the keys not deleted go: `--failed-out`, else a file named after
 /// the input, written only when some key remains.
-fn destination(args: &BulkDeleteArgs) -> Destination {
+pub(crate) fn destination(args: &BulkDeleteArgs) -> Destination {
     match &args.failed_out {
         Some(path) => Destination::Given(path.clone()),
         None => Destination::Remaining {
-            keys_file: args.keys_file.clone(),
+            keys_file: args.keys_file().to_owned(),
         },
     }
 }
@@ -170,7 +176,7 @@ async fn dry_run(args: &BulkDeleteArgs) -> Result<ExitCode> {
     let client = Client::builder()
         .build()
         .context("cannot configure the client")?;
-    let Keys { stream, error, .. } = keys::open(&args.keys_file, args.format).await?;
+    let Keys { stream, error, .. } = keys::open(args.keys_file(), args.format).await?;
     let bulk = settings(
         BulkDelete::new(&client, &args.account_id, &args.namespace_id),
         args,
@@ -187,22 +193,37 @@ async fn dry_run(args: &BulkDeleteArgs) -> Result<ExitCode> {
 
 /// The client: credentials from the environment, `--rate-limit` (the
 /// default is Cloudflare's own limit), and pauses reported above `bar`.
-fn client(args: &BulkDeleteArgs, bar: &ProgressBar) -> Result<Client> {
+pub(crate) fn client(args: &BulkDeleteArgs, bar: &ProgressBar) -> Result<Client> {
+    build_client(
+        args.base_url.as_deref(),
+        args.max_attempts,
+        &args.rate_limit,
+        bar,
+    )
+}
+
+/// [`client`] from its settings, for every command.
+pub(crate) fn build_client(
+    base_url: Option<&str>,
+    max_attempts: u32,
+    rate_limit: &cfgen_runtime::RateLimit,
+    bar: &ProgressBar,
+) -> Result<Client> {
     let mut builder = ClientBuilder::from_env()
         .context("cannot read Cloudflare credentials from the environment")?;
-    if let Some(base_url) = &args.base_url {
-        builder = builder.base_url(base_url.clone());
+    if let Some(base_url) = base_url {
+        builder = builder.base_url(base_url.to_owned());
     }
     builder
-        .retry_policy(RetryPolicy::default().with_max_attempts(args.max_attempts))
-        .rate_limit(args.rate_limit.clone())
-        .on_pause(pause::observer(bar.clone(), &args.rate_limit))
+        .retry_policy(RetryPolicy::default().with_max_attempts(max_attempts))
+        .rate_limit(rate_limit.clone())
+        .on_pause(pause::observer(bar.clone(), rate_limit))
         .for_client()
         .build()
         .context("cannot configure the Cloudflare client")
 }
 
-fn settings<'a>(bulk: BulkDelete<'a>, args: &BulkDeleteArgs) -> BulkDelete<'a> {
+pub(crate) fn settings<'a>(bulk: BulkDelete<'a>, args: &BulkDeleteArgs) -> BulkDelete<'a> {
     bulk.chunk_size(args.chunk_size.into())
         .concurrency(args.concurrency.into())
         .resends(args.max_attempts - 1)
@@ -243,7 +264,7 @@ fn check_read(error: &ReadError) -> Result<()> {
     }
 }
 
-fn exit_code(complete: bool) -> ExitCode {
+pub(crate) fn exit_code(complete: bool) -> ExitCode {
     if complete {
         ExitCode::SUCCESS
     } else {
@@ -267,7 +288,9 @@ mod tests {
             "--keys-file",
             "keys.txt",
         ]);
-        let crate::Command::BulkDelete(args) = cli.command;
+        let crate::Command::BulkDelete(args) = cli.command else {
+            unreachable!("parsed as bulk-delete")
+        };
         args
     }
 

@@ -49,6 +49,36 @@ pub struct Operation {
     /// The names of the types in the operation's signature, derived from the
     /// operation so that they do not move when the document renames a schema.
     pub names: OperationNames,
+    /// How the operation pages through a list, when it does: its request builder then
+    /// also streams the items of every page.
+    pub pagination: Option<Pagination>,
+}
+
+/// How a list operation asks for the next page, decided from the document (or from its
+/// `x-cfgen-pagination` extension).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pagination {
+    /// How the position is sent and read back.
+    pub style: PaginationStyle,
+    /// The Rust name of the optional query parameter that carries the position (the
+    /// cursor, or the page number).
+    pub param: String,
+    /// The type of one item: the envelope's `result` is an array of it.
+    pub item: TypeRef,
+}
+
+/// The two ways Cloudflare pages lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaginationStyle {
+    /// An opaque cursor: each answer's `result_info` holds the next one at this JSON
+    /// pointer (`/cursor` for Workers KV, `/cursors/after` elsewhere).
+    Cursor {
+        /// The JSON pointer of the next cursor inside `result_info`.
+        pointer: String,
+    },
+    /// Page numbers from 1; `result_info` says `per_page`, `total_pages` and
+    /// `total_count`.
+    PageNumber,
 }
 
 /// The request builder of an operation.

@@ -24,7 +24,11 @@
 //! as well. An operation with optional parameters returns a request builder instead:
 //! `client.op(required).optional(x).send().await`. Types in an operation's signature
 //! are named after the operation (`{Operation}Result`, `{Operation}Body`), so renames
-//! of shared schemas upstream do not reach the user's code.
+//! of shared schemas upstream do not reach the user's code. A list operation that
+//! pages (a `cursor` or `page` query parameter answered by `result_info`, or the
+//! `x-cfgen-pagination` extension an overlay adds) also gets
+//! `client.op(required).stream()`: a `Stream` of the items of every page, over
+//! `cfgen_runtime::paginate`.
 //!
 //! Around the pipeline: [`config`] reads `cfgen.toml`, which every front end shares;
 //! [`diff`] compares what two documents generate; [`slice`](mod@slice) cuts the minimal
@@ -97,7 +101,7 @@ pub use builder::{Builder, DEFAULT_FILE_NAME, Written};
 pub use config::{CONFIG_FILE, Config, FailOn};
 pub use error::{Error, Result, Skip};
 pub use load::Document;
-pub use settings::{BULK_DELETE_OPERATION, Settings, WORKERS_KV_PREFIXES};
+pub use settings::{BULK_DELETE_OPERATION, LIST_KEYS_OPERATION, Settings, WORKERS_KV_PREFIXES};
 
 /// The output of one generation.
 #[derive(Debug, Clone, PartialEq)]

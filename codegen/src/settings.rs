@@ -3,6 +3,9 @@
 /// The operationId of Workers KV bulk delete, the operation this project exists for.
 pub const BULK_DELETE_OPERATION: &str = "workers-kv-namespace-delete-multiple-key-value-pairs";
 
+/// The operationId of Workers KV's key listing, which finds the keys to delete by prefix.
+pub const LIST_KEYS_OPERATION: &str = "workers-kv-namespace-list-a-namespace'-s-keys";
+
 /// The prefixes the committed crate strips: Cloudflare prefixes Workers KV schema names
 /// with `workers-kv_` and operationIds with `workers-kv-`.
 pub const WORKERS_KV_PREFIXES: [&str; 2] = ["workers-kv_", "workers-kv-"];
@@ -25,12 +28,16 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The settings the committed `generated/` crate is generated with: bulk delete,
-    /// with the Workers KV prefixes stripped, as the repository's `cfgen.toml` says.
-    /// The CLI has no defaults of its own; it reads them from `cfgen.toml`.
+    /// The settings the committed `generated/` crate is generated with: bulk delete and
+    /// key listing, with the Workers KV prefixes stripped, as the repository's
+    /// `cfgen.toml` says. The CLI has no defaults of its own; it reads them from
+    /// `cfgen.toml`.
     pub fn bulk_delete() -> Self {
         Settings {
-            operations: vec![BULK_DELETE_OPERATION.to_string()],
+            operations: vec![
+                BULK_DELETE_OPERATION.to_string(),
+                LIST_KEYS_OPERATION.to_string(),
+            ],
             strip_prefixes: WORKERS_KV_PREFIXES.map(String::from).to_vec(),
             ..Settings::default()
         }

@@ -367,10 +367,7 @@ impl Client {
                 format!("`{path}` is not a normalised, percent-encoded URL path"),
             ));
         }
-        let mut pairs = request.query_pairs().peekable();
-        if pairs.peek().is_some() {
-            url.query_pairs_mut().extend_pairs(pairs);
-        }
+        url.set_query(request.query_string().as_deref());
         Ok(url)
     }
 }

@@ -66,6 +66,16 @@ pub enum Error {
     /// ([`Error::attempts`] is then 0). See [`WaitTooLong`].
     #[error(transparent)]
     WaitTooLong(Box<WaitTooLong>),
+    /// Reading a list page by page stopped because the server's answers
+    /// cannot be followed: a cursor it sent before, a page it was not asked
+    /// for, or pages without end. See [`paginate`](crate::paginate).
+    #[error("{operation}: {reason}")]
+    Pagination {
+        /// The operation id of the list.
+        operation: Cow<'static, str>,
+        /// What the server did.
+        reason: String,
+    },
 }
 
 /// Broad classes of [`Error`], for callers that branch on what happened
@@ -96,6 +106,9 @@ pub enum ErrorKind {
     Timeout,
     /// A successful answer could not be decoded into the expected type.
     Decode,
+    /// Paging through a list stopped: the server repeated a cursor or
+    /// would not stop.
+    Pagination,
 }
 
 impl Error {
@@ -104,6 +117,16 @@ impl Error {
     pub fn invalid_input(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::InvalidInput {
             field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn pagination(
+        operation: impl Into<Cow<'static, str>>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::Pagination {
+            operation: operation.into(),
             reason: reason.into(),
         }
     }
@@ -124,6 +147,7 @@ impl Error {
             Error::Transport(_) => ErrorKind::Transport,
             Error::Api(e) => kind_of_status(e.status),
             Error::Decode(_) => ErrorKind::Decode,
+            Error::Pagination { .. } => ErrorKind::Pagination,
         }
     }
 
@@ -179,6 +203,7 @@ impl Error {
             Error::Api(e) => Some(&e.operation),
             Error::Decode(e) => Some(&e.operation),
             Error::WaitTooLong(e) => Some(&e.operation),
+            Error::Pagination { operation, .. } => Some(operation),
             _ => None,
         }
     }

@@ -77,6 +77,14 @@
 //! an answer with `"success": false` or a non-2xx status is an
 //! [`Error::Api`] carrying the envelope's `errors`.
 //!
+//! # Lists across pages
+//!
+//! A list operation that pages gets a `stream()` on its request builder, built on
+//! [`paginate`]: a [`paginate::CursorStream`] (an opaque cursor read back from
+//! `result_info`) or a [`paginate::PageStream`] (page numbers). Each page is one request
+//! through the client, so retries and pacing apply to each; a server that would make
+//! the stream loop ends it with [`Error::Pagination`].
+//!
 //! # Handling errors
 //!
 //! ```
@@ -162,6 +170,7 @@ mod client;
 mod credentials;
 mod envelope;
 mod error;
+pub mod paginate;
 mod path;
 mod rate_limit;
 mod request;

@@ -7,7 +7,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 /// Everything but RFC 3986 "unreserved" characters is escaped. Sub-delimiters
 /// such as `;` or `=` would be legal in a segment, but escaping them too is
 /// always safe and keeps the rule easy to state.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')

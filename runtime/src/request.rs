@@ -4,10 +4,12 @@ use std::borrow::Cow;
 use std::fmt;
 
 use bytes::Bytes;
+use percent_encoding::utf8_percent_encode;
 use reqwest::Method;
 use serde::Serialize;
 
 use crate::Error;
+use crate::path::SEGMENT;
 
 /// One API call: operation id, method, path, query, headers and body.
 ///
@@ -62,6 +64,12 @@ impl Request {
     }
 
     /// Adds a query parameter; repeat the call for repeated parameters.
+    ///
+    /// The value is sent exactly: every character but letters, digits and
+    /// `-._~` is percent-encoded, a space as `%20` and `+` as `%2B`, so a
+    /// server reads the same text whether it decodes the query as a URL
+    /// (RFC 3986) or as a form (where a bare `+` would be a space). Opaque
+    /// values such as pagination cursors depend on this.
     pub fn query(mut self, name: impl Into<Cow<'static, str>>, value: impl ToString) -> Self {
         self.query.push((name.into(), value.to_string()));
         self
@@ -123,6 +131,20 @@ impl Request {
     /// The body bytes, if any.
     pub fn body(&self) -> Option<&[u8]> {
         self.body.as_ref().map(|b| b.bytes.as_ref())
+    }
+
+    /// The encoded query string, without the `?`, or `None` when there are
+    /// no parameters.
+    pub(crate) fn query_string(&self) -> Option<String> {
+        let mut pairs = self.query.iter().map(|(name, value)| {
+            format!(
+                "{}={}",
+                utf8_percent_encode(name, SEGMENT),
+                utf8_percent_encode(value, SEGMENT)
+            )
+        });
+        let first = pairs.next()?;
+        Some(pairs.fold(first, |query, pair| query + "&" + &pair))
     }
 
     pub(crate) fn operation_cow(&self) -> Cow<'static, str> {

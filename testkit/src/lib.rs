@@ -24,14 +24,19 @@
 //! assert_eq!(server.request_count(), 0);
 //! # }
 //! ```
+//!
+//! [`KvNamespace`] is a ready-made handler: a Workers KV namespace that lists
+//! and bulk-deletes keys held in memory, with faults on demand.
 #![deny(missing_docs)]
 
 mod gate;
+pub mod kv;
 mod limit;
 mod reply;
 mod server;
 
 pub use gate::Gate;
+pub use kv::{KvKey, KvNamespace, KvStats, Route};
 pub use limit::WindowLimit;
 pub use reply::Reply;
 pub use server::{MockServer, RecordedRequest};

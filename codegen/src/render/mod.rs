@@ -7,6 +7,7 @@ mod client;
 pub(crate) mod docs;
 mod operations;
 mod request;
+mod stream;
 mod types;
 
 use proc_macro2::{Ident, Span, TokenStream};

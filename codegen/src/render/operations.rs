@@ -163,6 +163,7 @@ pub fn render_builder(op: &Operation, api: &Api) -> Option<TokenStream> {
         " A request to [`Client::{method}`]: set optional parameters, then [`send`](Self::send) it."
     );
     let with_docs = with_response_doc("[`send`](Self::send)");
+    let stream = super::stream::render_stream(op, &builder);
     Some(quote! {
         #[doc = #doc]
         #[derive(Debug, Clone)]
@@ -189,6 +190,8 @@ pub fn render_builder(op: &Operation, api: &Api) -> Option<TokenStream> {
                 let inner = &client.inner;
                 #body
             }
+
+            #stream
         }
     })
 }

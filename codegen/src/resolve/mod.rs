@@ -7,6 +7,7 @@
 //! it was asked for by id or `strict` is set); whatever it had added is rolled back.
 
 mod operation;
+mod pagination;
 #[cfg(test)]
 mod quirk_tests;
 mod quirks;

@@ -45,7 +45,9 @@ impl Resolver<'_> {
             Some(body) => Some(self.body(body, &names.types.body, &format!("{at}/requestBody"))?),
             None => None,
         };
-        let response = self.response(&op, &names.types.response, &format!("{at}/responses"))?;
+        let (response, json) =
+            self.response(&op, &names.types.response, &format!("{at}/responses"))?;
+        let pagination = self.pagination(&op, located, &params, &response, json.as_ref())?;
         let builder = request_builder(&params, body.as_ref(), names.builder);
         Ok(ir::Operation {
             id: located.id.clone(),
@@ -64,6 +66,7 @@ impl Resolver<'_> {
             body,
             response,
             names: names.types,
+            pagination,
         })
     }
 
@@ -230,13 +233,14 @@ impl Resolver<'_> {
         })
     }
 
-    /// The success response: the lowest `2xx` code, else `2XX`, else `default`.
+    /// The success response: the lowest `2xx` code, else `2XX`, else `default`; with
+    /// the type of the whole JSON body, envelope included, when it is JSON.
     fn response(
         &mut self,
         op: &openapiv3::Operation,
         hint: &str,
         at: &str,
-    ) -> Result<ir::Response> {
+    ) -> Result<(ir::Response, Option<TypeRef>)> {
         let responses = &op.responses;
         let pick = responses
             .responses
@@ -251,11 +255,12 @@ impl Resolver<'_> {
             })
             .map(|(code, r)| (code.to_string(), r));
         let Some((status, response)) = pick else {
-            return Ok(ir::Response {
+            let empty = ir::Response {
                 status: String::new(),
                 body: ResponseBody::Empty,
                 description: None,
-            });
+            };
+            return Ok((empty, None));
         };
         let response_at = format!("{at}/{}", escape_pointer_token(&status));
         let (response, response_at): (Response, String) = match response {
@@ -266,6 +271,7 @@ impl Resolver<'_> {
                 (self.typed(raw, reference)?, reference.clone())
             }
         };
+        let mut json = None;
         let body = match pick_media(&response.content) {
             None => ResponseBody::Empty,
             Some((content_type, _)) if !is_json(&content_type) => ResponseBody::Bytes(content_type),
@@ -278,17 +284,19 @@ impl Resolver<'_> {
                     Some(schema) => self.type_of(schema, hint, &schema_at)?,
                     None => TypeRef::Any,
                 };
+                json = Some(ty.clone());
                 match self.envelope_result(&ty) {
                     Some(result) => ResponseBody::Envelope(result),
                     None => ResponseBody::Json(ty),
                 }
             }
         };
-        Ok(ir::Response {
+        let response = ir::Response {
             status,
             body,
             description: Some(response.description.clone()).filter(|d| !d.is_empty()),
-        })
+        };
+        Ok((response, json))
     }
 
     /// `Some(result type)` when `ty` is Cloudflare's envelope: an object with `success`

@@ -279,6 +279,50 @@ impl<'a> BulkDelete<'a> {
         Ok(self.send(batches, total).await)
     }
 
+    /// Deletes the keys of a listing as it is read: the stream a list
+    /// request's `stream()` returns, or any stream of keys that may fail.
+    ///
+    /// Listing and deleting overlap: the first request goes out as soon as a
+    /// chunk is listed, and the listing is read only as fast as chunks are
+    /// sent, so memory stays bounded whatever the namespace holds. An error
+    /// from the listing ends the input there: the keys listed before it are
+    /// deleted as usual, and the report keeps the error in
+    /// [`BulkDeleteReport::input_error`] (so it is not
+    /// [complete](BulkDeleteReport::is_complete)); listing again deletes
+    /// the rest.
+    ///
+    /// ```no_run
+    /// # async fn run(client: &cloudflare_kv::Client, keys: impl futures::Stream<Item = Result<String, cloudflare_kv::Error>>) -> Result<(), Box<dyn std::error::Error>> {
+    /// use cloudflare_kv::bulk::BulkDelete;
+    ///
+    /// let report = BulkDelete::new(client, "account-id", "namespace-id")
+    ///     .run_listing(keys)
+    ///     .await?;
+    /// if let Some(error) = &report.input_error {
+    ///     eprintln!("listing stopped early: {error}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn run_listing<S, K>(self, keys: S) -> Result<BulkDeleteReport, BulkError>
+    where
+        S: Stream<Item = Result<K, cfgen_runtime::Error>>,
+        K: Into<String>,
+    {
+        let mut input_error = None;
+        let keys = keys.scan(&mut input_error, |failed, key| {
+            futures::future::ready(match key {
+                Ok(key) => Some(key.into()),
+                Err(error) => {
+                    **failed = Some(Arc::new(error));
+                    None
+                }
+            })
+        });
+        let mut report = self.run_stream(keys).await?;
+        report.input_error = input_error;
+        Ok(report)
+    }
+
     /// Validates and chunks the keys of an iterator exactly as
     /// [`BulkDelete::run`] would, sending nothing.
     pub async fn plan<I>(self, keys: I) -> Result<Plan, BulkError>

@@ -29,6 +29,10 @@ pub struct BulkDeleteReport {
     pub count_mismatches: Vec<CountMismatch>,
     /// Whether the run read its whole input or was interrupted.
     pub end: RunEnd,
+    /// The error that ended the input early, for
+    /// [`BulkDelete::run_listing`](super::BulkDelete::run_listing): the keys
+    /// the listing had not reached are in no field of the report.
+    pub input_error: Option<Arc<Error>>,
 }
 
 /// How a run ended.
@@ -55,10 +59,10 @@ impl BulkDeleteReport {
         self.requested - self.duplicates
     }
 
-    /// Whether every key of the input was deleted: none failed and the run
-    /// was not interrupted.
+    /// Whether every key of the input was deleted: none failed, the run
+    /// was not interrupted, and the input did not fail.
     pub fn is_complete(&self) -> bool {
-        self.failed.is_empty() && !self.interrupted()
+        self.failed.is_empty() && !self.interrupted() && self.input_error.is_none()
     }
 
     /// Whether an [`Interrupt`](super::Interrupt) ended the run before its

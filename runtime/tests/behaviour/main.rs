@@ -9,6 +9,7 @@ mod common;
 mod env;
 mod errors;
 mod pacing;
+mod paginate;
 mod rate_limit;
 mod redaction;
 mod requests;

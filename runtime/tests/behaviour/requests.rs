@@ -111,8 +111,51 @@ async fn query_and_header_parameters_are_sent() {
     let _: Value = client.send(request).await.unwrap();
     let recorded = server.last_request().unwrap();
     assert_eq!(recorded.path_only(), "/client/v4/keys");
-    assert_eq!(recorded.query(), Some("cursor=a+b%26c%3Dd&limit=10"));
+    assert_eq!(recorded.query(), Some("cursor=a%20b%26c%3Dd&limit=10"));
     assert_eq!(recorded.header("x-foo"), Some("bar"));
+}
+
+/// Pagination cursors are opaque (Cloudflare's are base64, with `+`, `/`
+/// and `=`) and key prefixes are any text: a query value must reach the
+/// server unchanged whether it decodes the query as a URL (RFC 3986, where
+/// `+` is a plus) or as a form (where `+` is a space).
+#[tokio::test]
+async fn query_values_reach_the_server_exactly_under_both_decodings() {
+    let values = [
+        "AAAAANuhUsQ+/Gz3w==",
+        "a b",
+        "a+b",
+        "dir/key",
+        "100%",
+        "%2B",
+        "frag#ment",
+        "what?",
+        "k=v&x=y",
+        "usér:ключ:鍵:🔑",
+        "tab\tnew\nline",
+        "",
+    ];
+    let server = MockServer::with_handler(|_| Reply::success(json!([]))).await;
+    let client = client(&server, &ManualTimer::new());
+    for value in values {
+        let request = Request::new("list", Method::GET, "/keys").query("cursor", value);
+        let _: Value = client.send(request).await.unwrap();
+        let query = server.last_request().unwrap().query().unwrap().to_owned();
+        let raw_value = query.strip_prefix("cursor=").unwrap();
+        assert!(
+            raw_value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)),
+            "{value:?} was sent as {raw_value:?}"
+        );
+        let as_url = percent_encoding::percent_decode_str(raw_value)
+            .decode_utf8()
+            .unwrap();
+        assert_eq!(as_url, value, "RFC 3986 decoding of {query:?}");
+        let as_form: Vec<_> = form_urlencoded::parse(query.as_bytes()).collect();
+        assert_eq!(as_form.len(), 1, "{query:?}");
+        assert_eq!(as_form[0].1, value, "form decoding of {query:?}");
+    }
 }
 
 #[tokio::test]
