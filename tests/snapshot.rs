@@ -25,6 +25,15 @@ fn kitchen_sink() {
 }
 
 #[test]
+fn recursion() {
+    let code = generate_all("recursion.yaml");
+    assert_snapshot(
+        &workspace_root().join("tests/snapshots/recursion.rs"),
+        &code,
+    );
+}
+
+#[test]
 fn every_fixture_has_a_snapshot() {
     let fixtures = std::fs::read_dir(workspace_root().join("tests/fixtures")).unwrap();
     for fixture in fixtures {

@@ -58,6 +58,7 @@ mod render;
 pub mod resolve;
 pub mod select;
 mod settings;
+mod stack;
 pub mod write;
 
 pub use builder::{Builder, DEFAULT_FILE_NAME, Written};
@@ -74,7 +75,14 @@ pub struct Generated {
 }
 
 /// Generates the client code for the operations `settings` selects. Pure: no I/O.
+///
+/// The work runs on a thread of its own with a stack large enough for the deepest
+/// document the limits allow, so the caller's stack size does not matter.
 pub fn generate(doc: &load::Document, settings: &Settings) -> Result<Generated> {
+    stack::run(|| generate_here(doc, settings))
+}
+
+fn generate_here(doc: &load::Document, settings: &Settings) -> Result<Generated> {
     let selected = select::select(doc, settings)?;
     let resolved = resolve::resolve(doc, &selected, settings)?;
     let code = format::format(render::render(&resolved.api), &doc.file)?;

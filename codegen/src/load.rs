@@ -12,6 +12,11 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 
+/// How deeply arrays and objects may nest in a document: the limit both parsers
+/// (`serde_json`, `serde_yaml`) enforce while reading, which overlays must keep too, so
+/// that no later stage can be made to recurse deeper.
+pub const MAX_NESTING: usize = 128;
+
 /// A loaded OpenAPI document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
@@ -89,6 +94,23 @@ fn check_version(file: &str, root: &Value) -> Result<()> {
             "unsupported OpenAPI version {v}: only 3.0.x is supported"
         ))),
     }
+}
+
+/// How deeply arrays and objects nest in `value` (0 for a scalar), counted without
+/// recursion.
+pub fn nesting(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut todo = vec![(value, 1)];
+    while let Some((value, depth)) = todo.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        deepest = deepest.max(depth);
+        todo.extend(children.map(|child| (child, depth + 1)));
+    }
+    deepest
 }
 
 /// How a path is named in messages: as given, with separators normalised to `/`.

@@ -23,6 +23,12 @@ use crate::naming::{self, Scope};
 use crate::select::Located;
 use crate::settings::Settings;
 
+/// How deeply schemas may nest below an operation's parameter, body or response:
+/// every property, array item, map value, `allOf`/`oneOf` member and `$ref` followed on
+/// the way counts one level. Deeper documents are refused with [`Error::TooDeep`]
+/// instead of exhausting the stack; the real Cloudflare documents need at most 11.
+pub const MAX_DEPTH: usize = 64;
+
 /// What resolving produced: the IR, and the operations left out with their reasons.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resolved {
@@ -71,9 +77,11 @@ struct Resolver<'a> {
     /// Type names handed out so far.
     names: Scope,
     /// Targets being converted right now, to detect schemas that reach themselves.
-    active: Vec<String>,
+    active: Vec<Active>,
     /// Named types being built right now; a field pointing at one of them is boxed.
     building: Vec<String>,
+    /// How many schemas deep the conversion is now, bounded by [`MAX_DEPTH`].
+    depth: usize,
     /// Names and refs added since the last checkpoint, for rollback.
     journal: Vec<Added>,
 }
@@ -81,6 +89,14 @@ struct Resolver<'a> {
 enum Added {
     Type(String),
     Ref(String),
+}
+
+/// A `$ref` target being converted, with how many named types were being built when
+/// its conversion began: if it is reached again while more are, a struct or union lies
+/// on the way back to it and the recursion can be written in Rust.
+struct Active {
+    reference: String,
+    building: usize,
 }
 
 impl<'a> Resolver<'a> {
@@ -93,6 +109,7 @@ impl<'a> Resolver<'a> {
             names: Scope::new(),
             active: Vec::new(),
             building: Vec::new(),
+            depth: 0,
             journal: Vec::new(),
         }
     }
@@ -134,6 +151,7 @@ impl<'a> Resolver<'a> {
         }
         self.active.clear();
         self.building.clear();
+        self.depth = 0;
     }
 
     /// Claims a fresh type name derived from `hint`.
@@ -177,6 +195,44 @@ impl<'a> Resolver<'a> {
         serde_json::from_value(value).map_err(|e| self.invalid(at, e.to_string()))
     }
 
+    /// Runs `f` one schema deeper, refusing to go past [`MAX_DEPTH`].
+    fn descend<T>(&mut self, at: &str, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.too_deep(at));
+        }
+        self.depth += 1;
+        let result = f(self);
+        self.depth -= 1;
+        result
+    }
+
+    fn too_deep(&self, at: &str) -> Error {
+        Error::TooDeep {
+            file: self.doc.file.clone(),
+            pointer: at.to_string(),
+            limit: MAX_DEPTH,
+        }
+    }
+
+    /// The error for the target `active[from]`, reached again with no named type on
+    /// the way.
+    fn recursive(&self, from: usize, reference: &str) -> Error {
+        let mut cycle: Vec<String> = self.active[from..]
+            .iter()
+            .map(|a| a.reference.clone())
+            .collect();
+        cycle.push(reference.to_string());
+        self.recursive_schema(reference, cycle)
+    }
+
+    fn recursive_schema(&self, at: &str, cycle: Vec<String>) -> Error {
+        Error::RecursiveSchema {
+            file: self.doc.file.clone(),
+            pointer: at.to_string(),
+            cycle,
+        }
+    }
+
     fn invalid(&self, at: &str, message: String) -> Error {
         Error::Invalid {
             file: self.doc.file.clone(),
@@ -209,25 +265,30 @@ fn mark_usage(api: &mut Api) {
     }
 }
 
+/// Adds every named type `ty` reaches to `seen`. A worklist, not recursion: a chain of
+/// named types is as long as the document makes it.
 fn reach(api: &Api, ty: &TypeRef, seen: &mut BTreeSet<String>) {
-    match ty {
-        TypeRef::Named(name) => {
-            if !seen.insert(name.clone()) {
-                return;
+    let mut todo = vec![ty];
+    while let Some(ty) = todo.pop() {
+        match ty {
+            TypeRef::Named(name) => {
+                if !seen.insert(name.clone()) {
+                    continue;
+                }
+                let Some(def) = api.types.get(name) else {
+                    continue;
+                };
+                match &def.kind {
+                    TypeKind::Struct(fields) => todo.extend(fields.iter().map(|f| &f.ty)),
+                    TypeKind::Alias(inner) => todo.push(inner),
+                    TypeKind::Untagged(variants) => todo.extend(variants),
+                    TypeKind::Enum(_) => {}
+                }
             }
-            let Some(def) = api.types.get(name) else {
-                return;
-            };
-            match &def.kind {
-                TypeKind::Struct(fields) => fields.iter().for_each(|f| reach(api, &f.ty, seen)),
-                TypeKind::Alias(inner) => reach(api, inner, seen),
-                TypeKind::Untagged(variants) => variants.iter().for_each(|v| reach(api, v, seen)),
-                TypeKind::Enum(_) => {}
+            TypeRef::Map(inner) | TypeRef::Array(inner) | TypeRef::Nullable(inner) => {
+                todo.push(inner)
             }
+            _ => {}
         }
-        TypeRef::Map(inner) | TypeRef::Array(inner) | TypeRef::Nullable(inner) => {
-            reach(api, inner, seen)
-        }
-        _ => {}
     }
 }
