@@ -69,8 +69,10 @@ pub fn apply(doc: &mut Document, overlay_file: &str, text: &str) -> Result<()> {
             ));
         }
         check_nesting(&pointers, action).map_err(|m| invalid(&format!("{at}/update"), m))?;
-        for pointer in pointers {
-            apply_action(&mut doc.root, &pointer, action);
+        // Last match first: removing an array element shifts the indexes of the
+        // elements after it, which were matched too, so those must go before it.
+        for pointer in pointers.iter().rev() {
+            apply_action(&mut doc.root, pointer, action);
         }
     }
     Ok(())
@@ -290,6 +292,29 @@ mod tests {
         assert_eq!(
             d.get("#/paths/~1a~1{b}/post/tags"),
             Some(&serde_json::json!(["y"]))
+        );
+    }
+
+    #[test]
+    fn remove_deletes_every_matched_element() {
+        let mut d = Document::from_text(
+            "spec.yaml",
+            "openapi: 3.0.3\npaths:\n  /a:\n    get:\n      parameters: [{name: p0}, {name: p1}, {name: p2}, {name: p3}, {name: p4}]\n  /b:\n    get:\n      parameters: [{name: q0}, {name: q1}, {name: q2}]\n      tags: [t0, t1, t2]\n",
+        )
+        .unwrap();
+        let overlay = "overlay: 1.0.0\nactions:\n  - target: $.paths.*.get.parameters[*]\n    remove: true\n  - target: $.paths['/b'].get.tags[1]\n    remove: true\n";
+        apply(&mut d, "o.yaml", overlay).unwrap();
+        assert_eq!(
+            d.get("#/paths/~1a/get/parameters"),
+            Some(&serde_json::json!([]))
+        );
+        assert_eq!(
+            d.get("#/paths/~1b/get/parameters"),
+            Some(&serde_json::json!([]))
+        );
+        assert_eq!(
+            d.get("#/paths/~1b/get/tags"),
+            Some(&serde_json::json!(["t0", "t2"]))
         );
     }
 
