@@ -1,14 +1,19 @@
 //! Stage 1: load. Reads a document (JSON or YAML, told apart by content), checks that it
-//! is OpenAPI 3.0, and keeps it as a plain JSON tree.
+//! is OpenAPI 3.0, and keeps it as a plain JSON tree. YAML is read by `load::yaml`,
+//! which applies merge keys (`<<`), keeps keys as written and bounds alias expansion.
 //!
 //! The tree is not deserialized into `openapiv3` types as a whole: `resolve` converts
 //! only the pieces the selected operations reach. A broken operation far from the
 //! selection therefore cannot stop generation, and picking one operation out of a
 //! 4 MB document costs little more than parsing it.
 
+mod yaml;
+
 use std::path::Path;
 
 use serde_json::Value;
+
+pub use yaml::ALIAS_ALLOWANCE;
 
 use crate::error::{Error, Result};
 
@@ -63,7 +68,7 @@ pub fn parse_tree(file: &str, text: &str) -> Result<Value> {
     if text.trim_start().starts_with('{') {
         serde_json::from_str(text).map_err(|e| syntax(e.to_string()))
     } else {
-        serde_yaml::from_str(text).map_err(|e| syntax(e.to_string()))
+        yaml::parse(text).map_err(syntax)
     }
 }
 
