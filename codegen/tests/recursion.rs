@@ -384,3 +384,27 @@ fn the_cli_exits_2_with_the_message() {
         assert!(!dir.join("out").exists(), "{name}: --strict wrote output");
     }
 }
+
+/// An invalid schema under many levels of nesting is reported where it is. Converted
+/// whole, each level above it retried every variant of `openapiv3`'s untagged enums:
+/// time doubled per level, so 60 levels never finished.
+#[test]
+fn an_invalid_schema_deep_down_is_named_without_retrying_each_level() {
+    for depth in [12, 60] {
+        let mut schema = "{type: 5}".to_string();
+        for _ in 0..depth {
+            schema = format!("{{type: array, items: {schema}}}");
+        }
+        let text = spec("S", &format!("    S: {schema}\n"));
+        for result in [generate(&text).map(|_| ()), diff(&text).map(|_| ())] {
+            let err = result.expect_err("an invalid schema");
+            let Error::Invalid { pointer, .. } = &err else {
+                panic!("{err}");
+            };
+            assert_eq!(
+                *pointer,
+                format!("#/components/schemas/S{}", "/items".repeat(depth))
+            );
+        }
+    }
+}

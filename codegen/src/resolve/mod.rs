@@ -6,13 +6,16 @@
 //! operation that cannot be generated is skipped with its reason (or fails the run, when
 //! it was asked for by id or `strict` is set); whatever it had added is rolled back.
 
+mod guard;
 mod operation;
 mod quirks;
 mod schema;
 pub mod shape;
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
+use openapiv3::{ReferenceOr, Schema};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -82,6 +85,9 @@ struct Resolver<'a> {
     building: Vec<String>,
     /// How many schemas deep the conversion is now, bounded by [`MAX_DEPTH`].
     depth: usize,
+    /// `$ref` targets whose schemas [`guard`] has passed: targets are converted again
+    /// and again (for checks and descriptions), the document never changes.
+    checked: RefCell<BTreeSet<String>>,
     /// Names and refs added since the last checkpoint, for rollback.
     journal: Vec<Added>,
 }
@@ -110,6 +116,7 @@ impl<'a> Resolver<'a> {
             active: Vec::new(),
             building: Vec::new(),
             depth: 0,
+            checked: RefCell::default(),
             journal: Vec::new(),
         }
     }
@@ -189,9 +196,19 @@ impl<'a> Resolver<'a> {
         })
     }
 
-    /// Converts a raw piece of the document into an `openapiv3` type, reporting where
-    /// it failed.
-    fn typed<T: DeserializeOwned>(&self, value: Value, at: &str) -> Result<T> {
+    /// Converts a raw piece of the document (not a schema) into an `openapiv3` type,
+    /// reporting where it failed; its schemas are checked first (see [`guard`]).
+    fn typed<T: DeserializeOwned>(&self, mut value: Value, at: &str) -> Result<T> {
+        guard::prepare(&mut value, at).map_err(|(at, message)| self.invalid(&at, message))?;
+        serde_json::from_value(value).map_err(|e| self.invalid(at, e.to_string()))
+    }
+
+    /// Converts a raw schema or `$ref`, checked first level by level (see [`guard`]).
+    fn typed_schema(&self, value: Value, at: &str) -> Result<ReferenceOr<Schema>> {
+        if !self.checked.borrow().contains(at) {
+            guard::check_schema(&value, at).map_err(|(at, m)| self.invalid(&at, m))?;
+            self.checked.borrow_mut().insert(at.to_string());
+        }
         serde_json::from_value(value).map_err(|e| self.invalid(at, e.to_string()))
     }
 

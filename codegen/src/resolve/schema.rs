@@ -57,8 +57,7 @@ impl Resolver<'_> {
             }
             return Err(self.recursive(i, reference));
         }
-        let raw: ReferenceOr<Schema> =
-            self.typed(self.target(reference, at)?.clone(), reference)?;
+        let raw = self.typed_schema(self.target(reference, at)?.clone(), reference)?;
         let hint = reference
             .rsplit('/')
             .next()
@@ -373,7 +372,7 @@ impl Resolver<'_> {
                     let value = self.target(&reference, &at)?.clone();
                     at.clone_from(&reference);
                     seen.push(reference);
-                    current = self.typed(value, &at)?;
+                    current = self.typed_schema(value, &at)?;
                 }
             }
         }
