@@ -162,6 +162,29 @@ mod tests {
     }
 
     #[test]
+    fn deeply_nested_documents_are_syntax_errors() {
+        let deep = 100_000;
+        let flow = format!("{}{}", "[".repeat(deep), "]".repeat(deep));
+        // Block nesting costs indentation: 2,000 levels are 2 MB of spaces.
+        let block: String = (0..2_000)
+            .map(|i| format!("{}- \n", " ".repeat(i)))
+            .collect();
+        let cases = [
+            (
+                "a.json",
+                format!("{{\"openapi\": \"3.0.3\", \"x\": {flow}}}"),
+            ),
+            ("a.yaml", format!("openapi: 3.0.3\nx: {flow}\n")),
+            ("a.yaml", format!("openapi: 3.0.3\nx:\n{block}")),
+        ];
+        for (file, text) in cases {
+            let err = Document::from_text(file, &text).unwrap_err().to_string();
+            assert!(err.starts_with(&format!("{file}: syntax error: ")), "{err}");
+            assert!(err.contains("recursion limit exceeded") || err.contains("nest more than 128"));
+        }
+    }
+
+    #[test]
     fn syntax_errors_name_the_file_and_line() {
         let err = Document::from_text("spec.json", "{\"openapi\": }").unwrap_err();
         assert!(
