@@ -27,6 +27,10 @@ pub mod snapshots {
     #[path = "pagination.rs"]
     pub mod pagination;
 
+    /// `fixtures/recursion.yaml`: legal recursion through structs and unions.
+    #[path = "recursion.rs"]
+    pub mod recursion;
+
     /// Bulk delete from Cloudflare's 2023-01-03 document (`DELETE …/bulk`).
     #[path = "bulk-delete-2023-01-03.rs"]
     pub mod bulk_delete_2023_01_03;

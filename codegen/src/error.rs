@@ -98,6 +98,32 @@ pub enum Error {
         /// What the construct is.
         what: String,
     },
+    /// A schema contains itself with no struct or union in between: `allOf` of itself, an
+    /// array of only itself, a `$ref` to itself, a `oneOf` of only itself. No Rust type
+    /// (and no finite JSON value, for most) has that shape.
+    #[error("{file}: {pointer}: schema contains itself with no object in between: {}", .cycle.join(" -> "))]
+    RecursiveSchema {
+        /// The file, as the user named it.
+        file: String,
+        /// The schema that contains itself.
+        pointer: String,
+        /// The `$ref` targets on the way from the schema back to itself, both ends
+        /// included.
+        cycle: Vec<String>,
+    },
+    /// Schemas nest deeper than [`MAX_DEPTH`](crate::resolve::MAX_DEPTH) from an
+    /// operation.
+    #[error(
+        "{file}: {pointer}: schemas nest more than {limit} levels deep (counting properties, items, members and `$ref`s from the operation)"
+    )]
+    TooDeep {
+        /// The file, as the user named it.
+        file: String,
+        /// The schema met past the limit.
+        pointer: String,
+        /// The limit, [`MAX_DEPTH`](crate::resolve::MAX_DEPTH).
+        limit: usize,
+    },
     /// `strict` was set and some operations were skipped.
     #[error("{} operation(s) skipped in strict mode:\n{}", .0.len(), list(.0))]
     Skipped(Vec<Skip>),

@@ -94,6 +94,7 @@ mod resolve;
 mod select;
 mod settings;
 pub mod slice;
+mod stack;
 pub mod update;
 pub mod write;
 
@@ -101,6 +102,7 @@ pub use builder::{Builder, DEFAULT_FILE_NAME, Written};
 pub use config::{CONFIG_FILE, Config, FailOn};
 pub use error::{Error, Result, Skip};
 pub use load::Document;
+pub use resolve::MAX_DEPTH;
 pub use settings::{BULK_DELETE_OPERATION, LIST_KEYS_OPERATION, Settings, WORKERS_KV_PREFIXES};
 
 /// The output of one generation.
@@ -113,7 +115,14 @@ pub struct Generated {
 }
 
 /// Generates the client code for the operations `settings` selects. Pure: no I/O.
+///
+/// The work runs on a thread of its own with a stack large enough for the deepest
+/// document the limits allow, so the caller's stack size does not matter.
 pub fn generate(doc: &load::Document, settings: &Settings) -> Result<Generated> {
+    stack::run(|| generate_here(doc, settings))
+}
+
+fn generate_here(doc: &load::Document, settings: &Settings) -> Result<Generated> {
     let selected = select::select(doc, settings)?;
     let resolved = resolve::resolve(doc, &selected, settings)?;
     let code = format::format(render::render(&resolved.api), &doc.file)?;

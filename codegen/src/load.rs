@@ -1,16 +1,26 @@
 //! Stage 1: load. Reads a document (JSON or YAML, told apart by content), checks that it
-//! is OpenAPI 3.0, and keeps it as a plain JSON tree.
+//! is OpenAPI 3.0, and keeps it as a plain JSON tree. YAML is read by `load::yaml`,
+//! which applies merge keys (`<<`), keeps keys as written and bounds alias expansion.
 //!
 //! The tree is not deserialized into `openapiv3` types as a whole: `resolve` converts
 //! only the pieces the selected operations reach. A broken operation far from the
 //! selection therefore cannot stop generation, and picking one operation out of a
 //! 4 MB document costs little more than parsing it.
 
+mod yaml;
+
 use std::path::Path;
 
 use serde_json::Value;
 
+pub use yaml::ALIAS_ALLOWANCE;
+
 use crate::error::{Error, Result};
+
+/// How deeply arrays and objects may nest in a document: the limit both parsers
+/// (`serde_json`, `serde_yaml`) enforce while reading, which overlays must keep too, so
+/// that no later stage can be made to recurse deeper.
+pub const MAX_NESTING: usize = 128;
 
 /// A loaded OpenAPI document.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,7 +68,7 @@ pub fn parse_tree(file: &str, text: &str) -> Result<Value> {
     if text.trim_start().starts_with('{') {
         serde_json::from_str(text).map_err(|e| syntax(e.to_string()))
     } else {
-        serde_yaml::from_str(text).map_err(|e| syntax(e.to_string()))
+        yaml::parse(text).map_err(syntax)
     }
 }
 
@@ -89,6 +99,23 @@ fn check_version(file: &str, root: &Value) -> Result<()> {
             "unsupported OpenAPI version {v}: only 3.0.x is supported"
         ))),
     }
+}
+
+/// How deeply arrays and objects nest in `value` (0 for a scalar), counted without
+/// recursion.
+pub fn nesting(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut todo = vec![(value, 1)];
+    while let Some((value, depth)) = todo.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        deepest = deepest.max(depth);
+        todo.extend(children.map(|child| (child, depth + 1)));
+    }
+    deepest
 }
 
 /// How a path is named in messages: as given, with separators normalised to `/`.
@@ -131,6 +158,29 @@ mod tests {
                 .to_string();
             assert!(err.starts_with("spec.yaml: "), "{err}");
             assert!(err.contains(want), "{err}");
+        }
+    }
+
+    #[test]
+    fn deeply_nested_documents_are_syntax_errors() {
+        let deep = 100_000;
+        let flow = format!("{}{}", "[".repeat(deep), "]".repeat(deep));
+        // Block nesting costs indentation: 2,000 levels are 2 MB of spaces.
+        let block: String = (0..2_000)
+            .map(|i| format!("{}- \n", " ".repeat(i)))
+            .collect();
+        let cases = [
+            (
+                "a.json",
+                format!("{{\"openapi\": \"3.0.3\", \"x\": {flow}}}"),
+            ),
+            ("a.yaml", format!("openapi: 3.0.3\nx: {flow}\n")),
+            ("a.yaml", format!("openapi: 3.0.3\nx:\n{block}")),
+        ];
+        for (file, text) in cases {
+            let err = Document::from_text(file, &text).unwrap_err().to_string();
+            assert!(err.starts_with(&format!("{file}: syntax error: ")), "{err}");
+            assert!(err.contains("recursion limit exceeded") || err.contains("nest more than 128"));
         }
     }
 

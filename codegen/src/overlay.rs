@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use std::path::Path;
 
-use crate::load::{Document, display_name, parse_tree};
+use crate::load::{Document, MAX_NESTING, display_name, parse_tree};
 
 /// One selector of a JSONPath.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,9 +68,33 @@ pub fn apply(doc: &mut Document, overlay_file: &str, text: &str) -> Result<()> {
                 format!("`{target}` matches nothing in {}", doc.file),
             ));
         }
-        for pointer in pointers {
-            apply_action(&mut doc.root, &pointer, action);
+        check_nesting(&pointers, action).map_err(|m| invalid(&format!("{at}/update"), m))?;
+        // Last match first: removing an array element shifts the indexes of the
+        // elements after it, which were matched too, so those must go before it.
+        for pointer in pointers.iter().rev() {
+            apply_action(&mut doc.root, pointer, action);
         }
+    }
+    Ok(())
+}
+
+/// Refuses an update that would nest the document deeper than the parsers allow: a
+/// chain of actions, each adding nesting below the last, could otherwise build a tree
+/// deep enough to exhaust the stack of whatever walks it next.
+fn check_nesting(pointers: &[String], action: &Value) -> std::result::Result<(), String> {
+    let Some(update) = action.get("update") else {
+        return Ok(());
+    };
+    let below = crate::load::nesting(update);
+    let deepest = pointers
+        .iter()
+        .map(|p| p.matches('/').count() + below)
+        .max()
+        .unwrap_or(0);
+    if deepest > MAX_NESTING {
+        return Err(format!(
+            "the update would nest the document {deepest} levels deep; at most {MAX_NESTING} are allowed"
+        ));
     }
     Ok(())
 }
@@ -268,6 +292,44 @@ mod tests {
         assert_eq!(
             d.get("#/paths/~1a~1{b}/post/tags"),
             Some(&serde_json::json!(["y"]))
+        );
+    }
+
+    #[test]
+    fn remove_deletes_every_matched_element() {
+        let mut d = Document::from_text(
+            "spec.yaml",
+            "openapi: 3.0.3\npaths:\n  /a:\n    get:\n      parameters: [{name: p0}, {name: p1}, {name: p2}, {name: p3}, {name: p4}]\n  /b:\n    get:\n      parameters: [{name: q0}, {name: q1}, {name: q2}]\n      tags: [t0, t1, t2]\n",
+        )
+        .unwrap();
+        let overlay = "overlay: 1.0.0\nactions:\n  - target: $.paths.*.get.parameters[*]\n    remove: true\n  - target: $.paths['/b'].get.tags[1]\n    remove: true\n";
+        apply(&mut d, "o.yaml", overlay).unwrap();
+        assert_eq!(
+            d.get("#/paths/~1a/get/parameters"),
+            Some(&serde_json::json!([]))
+        );
+        assert_eq!(
+            d.get("#/paths/~1b/get/parameters"),
+            Some(&serde_json::json!([]))
+        );
+        assert_eq!(
+            d.get("#/paths/~1b/get/tags"),
+            Some(&serde_json::json!(["t0", "t2"]))
+        );
+    }
+
+    #[test]
+    fn updates_cannot_nest_the_document_past_the_parsers_limit() {
+        let deep = |n: usize| (0..n).fold(serde_json::json!(1), |v, _| serde_json::json!({"a": v}));
+        let first = serde_json::json!({"target": "$.paths", "update": {"x": deep(100)}});
+        let below_first = format!("$.paths.x{}", ".a".repeat(99));
+        let second = serde_json::json!({"target": below_first, "update": deep(100)});
+        let overlay = serde_json::json!({"overlay": "1.0.0", "actions": [first, second]});
+        let mut d = doc();
+        let err = apply(&mut d, "o.json", &overlay.to_string()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "o.json: #/actions/1/update: the update would nest the document 201 levels deep; at most 128 are allowed"
         );
     }
 

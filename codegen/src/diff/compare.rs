@@ -59,7 +59,18 @@ pub(super) struct Diff<'a> {
     pub findings: Vec<Finding>,
     /// Pairs of named types already compared, so recursive types terminate.
     pub visited: BTreeSet<(String, String, Direction)>,
+    /// How many named types deep the comparison is now.
+    pub depth: usize,
+    /// Pairs of named types met deeper than [`NAMED_NESTING`], compared after the
+    /// operation rather than by recursing further.
+    pub deferred: Vec<(String, String, Place)>,
 }
+
+/// How many named types deep the comparison recurses before it defers. Resolve bounds
+/// how deeply schemas nest, but not how long a chain of named types (`A` has a field
+/// of type `B`, `B` of type `C`, …) grows when each was converted from a different
+/// place; past this depth, pairs wait in [`Diff::deferred`] instead.
+pub(super) const NAMED_NESTING: usize = 64;
 
 impl Diff<'_> {
     /// Starts a finding for the current operation; finish it with [`Draft::says`].
@@ -129,6 +140,8 @@ pub(super) fn operations(old: &Side<'_>, new: &Side<'_>) -> Vec<Finding> {
             operation: key.clone(),
             findings: Vec::new(),
             visited: BTreeSet::new(),
+            depth: 0,
+            deferred: Vec::new(),
         };
         match (old.api.operations.get(key), new.api.operations.get(key)) {
             (Some(a), Some(b)) => diff.operation(a, b),
@@ -138,6 +151,9 @@ pub(super) fn operations(old: &Side<'_>, new: &Side<'_>) -> Vec<Finding> {
             },
             (None, Some(b)) => diff.added(b, skipped(old, key).is_some()),
             (None, None) => {}
+        }
+        while let Some((a, b, place)) = diff.deferred.pop() {
+            diff.named(&a, &b, &place);
         }
         findings.append(&mut diff.findings);
     }

@@ -167,7 +167,14 @@ impl Report {
 ///
 /// An operationId or tag has to exist in at least one of the documents; an operation
 /// found in only one is reported as added or removed.
+///
+/// Like [`generate`](crate::generate), the work runs on a thread with a stack of known
+/// size.
 pub fn diff(old: &Document, new: &Document, settings: &Settings) -> Result<Report> {
+    crate::stack::run(|| diff_here(old, new, settings))
+}
+
+fn diff_here(old: &Document, new: &Document, settings: &Settings) -> Result<Report> {
     check_selection(old, new, settings)?;
     let old_side = Side::resolve(old, settings)?;
     let new_side = Side::resolve(new, settings)?;

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::compare::{Diff, Direction, Loc, Place};
+use super::compare::{Diff, Direction, Loc, NAMED_NESTING, Place};
 use super::{Affects, Level, locate};
 use crate::ir::{Checks, Field, TypeDef, TypeKind, TypeRef, Variant};
 
@@ -91,8 +91,20 @@ impl Diff<'_> {
     }
 
     /// Two named types: a new Rust name is a Rust-only change; the structure is compared
-    /// either way, once per pair and direction.
-    fn named(&mut self, a: &str, b: &str, place: &Place) {
+    /// either way, once per pair and direction. Past [`NAMED_NESTING`] named types deep,
+    /// the pair is deferred rather than compared by recursing further.
+    pub(super) fn named(&mut self, a: &str, b: &str, place: &Place) {
+        if self.depth >= NAMED_NESTING {
+            self.deferred
+                .push((a.to_string(), b.to_string(), place.clone()));
+            return;
+        }
+        self.depth += 1;
+        self.named_now(a, b, place);
+        self.depth -= 1;
+    }
+
+    fn named_now(&mut self, a: &str, b: &str, place: &Place) {
         if !self
             .visited
             .insert((a.to_string(), b.to_string(), place.direction))

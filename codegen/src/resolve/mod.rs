@@ -6,6 +6,7 @@
 //! operation that cannot be generated is skipped with its reason (or fails the run, when
 //! it was asked for by id or `strict` is set); whatever it had added is rolled back.
 
+mod guard;
 mod operation;
 mod pagination;
 #[cfg(test)]
@@ -15,8 +16,10 @@ mod schema;
 pub(crate) mod shape;
 mod signature;
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
+use openapiv3::{ReferenceOr, Schema};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -26,6 +29,12 @@ use crate::load::Document;
 use crate::naming::{self, Scope};
 use crate::select::Located;
 use crate::settings::Settings;
+
+/// How deeply schemas may nest below an operation's parameter, body or response:
+/// every property, array item, map value, `allOf`/`oneOf` member and `$ref` followed on
+/// the way counts one level. Deeper documents are refused with [`Error::TooDeep`]
+/// instead of exhausting the stack; the real Cloudflare documents need at most 11.
+pub const MAX_DEPTH: usize = 64;
 
 /// What resolving produced: the IR, and the operations left out with their reasons.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,9 +94,14 @@ struct Resolver<'a> {
     /// Type names handed out so far.
     names: Scope,
     /// Targets being converted right now, to detect schemas that reach themselves.
-    active: Vec<String>,
+    active: Vec<Active>,
     /// Named types being built right now; a field pointing at one of them is boxed.
     building: Vec<String>,
+    /// How many schemas deep the conversion is now, bounded by [`MAX_DEPTH`].
+    depth: usize,
+    /// `$ref` targets whose schemas [`guard`] has passed: targets are converted again
+    /// and again (for checks and descriptions), the document never changes.
+    checked: RefCell<BTreeSet<String>>,
     /// Names and refs added since the last checkpoint, for rollback.
     journal: Vec<Added>,
     /// The method name of every selected operation, by operationId.
@@ -97,6 +111,14 @@ struct Resolver<'a> {
 enum Added {
     Type(String),
     Ref(String),
+}
+
+/// A `$ref` target being converted, with how many named types were being built when
+/// its conversion began: if it is reached again while more are, a struct or union lies
+/// on the way back to it and the recursion can be written in Rust.
+struct Active {
+    reference: String,
+    building: usize,
 }
 
 impl<'a> Resolver<'a> {
@@ -109,6 +131,8 @@ impl<'a> Resolver<'a> {
             names: Scope::new(),
             active: Vec::new(),
             building: Vec::new(),
+            depth: 0,
+            checked: RefCell::default(),
             journal: Vec::new(),
             methods: BTreeMap::new(),
         }
@@ -171,6 +195,7 @@ impl<'a> Resolver<'a> {
         }
         self.active.clear();
         self.building.clear();
+        self.depth = 0;
     }
 
     /// Claims a fresh type name derived from `hint`.
@@ -210,10 +235,58 @@ impl<'a> Resolver<'a> {
         })
     }
 
-    /// Converts a raw piece of the document into an `openapiv3` type, reporting where
-    /// it failed.
-    fn typed<T: DeserializeOwned>(&self, value: Value, at: &str) -> Result<T> {
+    /// Converts a raw piece of the document (not a schema) into an `openapiv3` type,
+    /// reporting where it failed; its schemas are checked first (see [`guard`]).
+    fn typed<T: DeserializeOwned>(&self, mut value: Value, at: &str) -> Result<T> {
+        guard::prepare(&mut value, at).map_err(|(at, message)| self.invalid(&at, message))?;
         serde_json::from_value(value).map_err(|e| self.invalid(at, e.to_string()))
+    }
+
+    /// Converts a raw schema or `$ref`, checked first level by level (see [`guard`]).
+    fn typed_schema(&self, value: Value, at: &str) -> Result<ReferenceOr<Schema>> {
+        if !self.checked.borrow().contains(at) {
+            guard::check_schema(&value, at).map_err(|(at, m)| self.invalid(&at, m))?;
+            self.checked.borrow_mut().insert(at.to_string());
+        }
+        serde_json::from_value(value).map_err(|e| self.invalid(at, e.to_string()))
+    }
+
+    /// Runs `f` one schema deeper, refusing to go past [`MAX_DEPTH`].
+    fn descend<T>(&mut self, at: &str, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.too_deep(at));
+        }
+        self.depth += 1;
+        let result = f(self);
+        self.depth -= 1;
+        result
+    }
+
+    fn too_deep(&self, at: &str) -> Error {
+        Error::TooDeep {
+            file: self.doc.file.clone(),
+            pointer: at.to_string(),
+            limit: MAX_DEPTH,
+        }
+    }
+
+    /// The error for the target `active[from]`, reached again with no named type on
+    /// the way.
+    fn recursive(&self, from: usize, reference: &str) -> Error {
+        let mut cycle: Vec<String> = self.active[from..]
+            .iter()
+            .map(|a| a.reference.clone())
+            .collect();
+        cycle.push(reference.to_string());
+        self.recursive_schema(reference, cycle)
+    }
+
+    fn recursive_schema(&self, at: &str, cycle: Vec<String>) -> Error {
+        Error::RecursiveSchema {
+            file: self.doc.file.clone(),
+            pointer: at.to_string(),
+            cycle,
+        }
     }
 
     fn invalid(&self, at: &str, message: String) -> Error {
@@ -260,24 +333,29 @@ fn mark_usage(api: &mut Api) {
     }
 }
 
+/// Adds every named type `ty` reaches to `seen`. A worklist, not recursion: a chain of
+/// named types is as long as the document makes it.
 fn reach(api: &Api, ty: &TypeRef, seen: &mut BTreeSet<String>) {
-    match ty {
-        TypeRef::Named(name) => {
-            if !seen.insert(name.clone()) {
-                return;
+    let mut todo = vec![ty];
+    while let Some(ty) = todo.pop() {
+        match ty {
+            TypeRef::Named(name) => {
+                if !seen.insert(name.clone()) {
+                    continue;
+                }
+                let Some(def) = api.types.get(name) else {
+                    continue;
+                };
+                match &def.kind {
+                    TypeKind::Struct(fields) => todo.extend(fields.iter().map(|f| &f.ty)),
+                    TypeKind::Untagged(variants) => todo.extend(variants),
+                    TypeKind::Enum(_) => {}
+                }
             }
-            let Some(def) = api.types.get(name) else {
-                return;
-            };
-            match &def.kind {
-                TypeKind::Struct(fields) => fields.iter().for_each(|f| reach(api, &f.ty, seen)),
-                TypeKind::Untagged(variants) => variants.iter().for_each(|v| reach(api, v, seen)),
-                TypeKind::Enum(_) => {}
+            TypeRef::Map(inner) | TypeRef::Array(inner) | TypeRef::Nullable(inner) => {
+                todo.push(inner)
             }
+            _ => {}
         }
-        TypeRef::Map(inner) | TypeRef::Array(inner) | TypeRef::Nullable(inner) => {
-            reach(api, inner, seen)
-        }
-        _ => {}
     }
 }

@@ -7,8 +7,8 @@
 use indexmap::IndexMap;
 use openapiv3::{ReferenceOr, Schema};
 
-use super::Resolver;
 use super::shape::{Shape, shape};
+use super::{MAX_DEPTH, Resolver};
 use crate::error::{Result, escape_pointer_token};
 use crate::ir::{Checks, Field, TypeKind, TypeRef, Variant};
 use crate::naming::{self, Scope};
@@ -19,6 +19,16 @@ struct Property {
     at: String,
 }
 
+/// What merging the members of an `allOf` has gathered so far.
+#[derive(Default)]
+struct Merged {
+    properties: IndexMap<String, Property>,
+    required: Vec<String>,
+    /// The `$ref` targets whose `allOf`s are being merged, outermost first, so that a
+    /// member that includes one of them again is caught.
+    chain: Vec<String>,
+}
+
 impl Resolver<'_> {
     /// The type of a schema or `$ref`; `hint` names it if it needs a new named type.
     pub(super) fn type_of(
@@ -27,10 +37,10 @@ impl Resolver<'_> {
         hint: &str,
         at: &str,
     ) -> Result<TypeRef> {
-        match schema {
-            ReferenceOr::Reference { reference } => self.type_of_ref(reference, at),
-            ReferenceOr::Item(schema) => self.type_of_schema(schema, None, hint, at),
-        }
+        self.descend(at, |this| match schema {
+            ReferenceOr::Reference { reference } => this.type_of_ref(reference, at),
+            ReferenceOr::Item(schema) => this.type_of_schema(schema, None, hint, at),
+        })
     }
 
     /// The type a `$ref` target resolves to, converting it on first use.
@@ -38,19 +48,32 @@ impl Resolver<'_> {
         if let Some(ty) = self.refs.get(reference) {
             return Ok(ty.clone());
         }
-        if self.active.iter().any(|a| a == reference) {
-            // An inline shape (array or alias chain) that contains itself cannot be
-            // written as a Rust type without a name; it is any JSON value.
-            return Ok(TypeRef::Any);
+        if let Some(i) = self.active.iter().position(|a| a.reference == reference) {
+            if self.building.len() > self.active[i].building {
+                // A struct or union on the way back names the recursion; the inline
+                // shape (array, map) that reaches it again has no name of its own, so
+                // its inner occurrence is any JSON value.
+                return Ok(TypeRef::Any);
+            }
+            return Err(self.recursive(i, reference));
         }
-        let schema: Schema = self.typed(self.target(reference, at)?.clone(), reference)?;
+        let raw = self.typed_schema(self.target(reference, at)?.clone(), reference)?;
         let hint = reference
             .rsplit('/')
             .next()
             .unwrap_or(reference)
             .to_string();
-        self.active.push(reference.to_string());
-        let ty = self.type_of_schema(&schema, Some(reference), &hint, reference);
+        self.active.push(super::Active {
+            reference: reference.to_string(),
+            building: self.building.len(),
+        });
+        let ty = match &raw {
+            // A target that is only a `$ref` is another name for what it points at.
+            ReferenceOr::Reference { .. } => self.type_of(&raw, &hint, reference),
+            ReferenceOr::Item(schema) => {
+                self.type_of_schema(schema, Some(reference), &hint, reference)
+            }
+        };
         self.active.pop();
         let ty = ty?;
         self.remember(reference, ty.clone());
@@ -202,14 +225,20 @@ impl Resolver<'_> {
         if let [only] = members {
             return self.type_of(only, hint, &format!("{at}/allOf/0"));
         }
-        let mut properties = IndexMap::new();
-        let mut required = Vec::new();
+        let mut merged = Merged {
+            chain: target.into_iter().map(str::to_string).collect(),
+            ..Merged::default()
+        };
         for (i, member) in members.iter().enumerate() {
-            let member_at = format!("{at}/allOf/{i}");
-            if !self.merge_member(member, &member_at, &mut properties, &mut required)? {
+            if !self.merge_member(member, &format!("{at}/allOf/{i}"), &mut merged)? {
                 return Ok(TypeRef::Any);
             }
         }
+        let Merged {
+            properties,
+            required,
+            ..
+        } = merged;
         self.named_struct(schema, target, hint, at, properties, required)
     }
 
@@ -218,10 +247,17 @@ impl Resolver<'_> {
         &mut self,
         member: &ReferenceOr<Schema>,
         at: &str,
-        properties: &mut IndexMap<String, Property>,
-        required: &mut Vec<String>,
+        merged: &mut Merged,
     ) -> Result<bool> {
         let (schema, at) = self.deref_schema(member, at)?;
+        let followed = matches!(member, ReferenceOr::Reference { .. });
+        if followed {
+            if let Some(i) = merged.chain.iter().position(|c| *c == at) {
+                let mut cycle = merged.chain[i..].to_vec();
+                cycle.push(at.clone());
+                return Err(self.recursive_schema(&at, cycle));
+            }
+        }
         match shape(&schema) {
             Shape::Object {
                 properties: props,
@@ -230,28 +266,35 @@ impl Resolver<'_> {
             } => {
                 for (name, prop) in props {
                     let prop_at = format!("{at}/properties/{}", escape_pointer_token(&name));
-                    properties.insert(
-                        name,
-                        Property {
-                            schema: prop,
-                            at: prop_at,
-                        },
-                    );
+                    let property = Property {
+                        schema: prop,
+                        at: prop_at,
+                    };
+                    merged.properties.insert(name, property);
                 }
-                required.extend(
-                    req.into_iter()
-                        .filter(|r| !required.contains(r))
-                        .collect::<Vec<_>>(),
-                );
-                Ok(true)
-            }
-            Shape::AllOf(inner) => {
-                for (i, m) in inner.iter().enumerate() {
-                    if !self.merge_member(m, &format!("{at}/allOf/{i}"), properties, required)? {
-                        return Ok(false);
+                for name in req {
+                    if !merged.required.contains(&name) {
+                        merged.required.push(name);
                     }
                 }
                 Ok(true)
+            }
+            Shape::AllOf(inner) => {
+                if followed {
+                    merged.chain.push(at.clone());
+                }
+                let result = self.descend(&at, |this| {
+                    for (i, m) in inner.iter().enumerate() {
+                        if !this.merge_member(m, &format!("{at}/allOf/{i}"), merged)? {
+                            return Ok(false);
+                        }
+                    }
+                    Ok(true)
+                });
+                if followed {
+                    merged.chain.pop();
+                }
+                result
             }
             // A member with no constraints (only a description, say) adds nothing.
             Shape::Any => Ok(true),
@@ -289,6 +332,14 @@ impl Resolver<'_> {
         }
         self.building.pop();
         variants.dedup();
+        let own = TypeRef::Named(name.clone());
+        if variants
+            .iter()
+            .all(|v| *v == own || nullable(own.clone(), true) == *v)
+        {
+            // Every member is the union itself: no value could ever match.
+            return Err(self.recursive_schema(at, vec![at.to_string(), at.to_string()]));
+        }
         self.define(
             &name,
             at,
@@ -306,17 +357,26 @@ impl Resolver<'_> {
     ) -> Result<(Schema, String)> {
         let mut current = schema.clone();
         let mut at = at.to_string();
-        for _ in 0..32 {
+        let mut seen: Vec<String> = Vec::new();
+        loop {
             match current {
                 ReferenceOr::Item(schema) => return Ok((schema, at)),
                 ReferenceOr::Reference { reference } => {
+                    if let Some(i) = seen.iter().position(|s| *s == reference) {
+                        let mut cycle = seen.split_off(i);
+                        cycle.push(reference.clone());
+                        return Err(self.recursive_schema(&reference, cycle));
+                    }
+                    if seen.len() >= MAX_DEPTH {
+                        return Err(self.too_deep(&reference));
+                    }
                     let value = self.target(&reference, &at)?.clone();
-                    at = reference;
-                    current = self.typed(value, &at)?;
+                    at.clone_from(&reference);
+                    seen.push(reference);
+                    current = self.typed_schema(value, &at)?;
                 }
             }
         }
-        Err(self.invalid(&at, "`$ref` chain longer than 32 links (a cycle?)".into()))
     }
 
     /// The description of a schema, looking through a `$ref` when the use site has none.
@@ -329,6 +389,18 @@ impl Resolver<'_> {
     /// The constraints the generated code checks, read through `$ref`s and single-member
     /// `allOf`s.
     pub(super) fn checks(&self, schema: &ReferenceOr<Schema>, at: &str) -> Result<Checks> {
+        self.checks_within(schema, at, 0)
+    }
+
+    fn checks_within(
+        &self,
+        schema: &ReferenceOr<Schema>,
+        at: &str,
+        depth: usize,
+    ) -> Result<Checks> {
+        if depth >= MAX_DEPTH {
+            return Err(self.too_deep(at));
+        }
         let (schema, at) = self.deref_schema(schema, at)?;
         Ok(match shape(&schema) {
             Shape::String {
@@ -346,7 +418,7 @@ impl Resolver<'_> {
                 max_items,
             } => {
                 let item = match items {
-                    Some(items) => self.checks(&items, &format!("{at}/items"))?,
+                    Some(items) => self.checks_within(&items, &format!("{at}/items"), depth + 1)?,
                     None => Checks::default(),
                 };
                 Checks {
@@ -358,7 +430,7 @@ impl Resolver<'_> {
                 }
             }
             Shape::AllOf(members) if members.len() == 1 => {
-                self.checks(&members[0], &format!("{at}/allOf/0"))?
+                self.checks_within(&members[0], &format!("{at}/allOf/0"), depth + 1)?
             }
             _ => Checks::default(),
         })
