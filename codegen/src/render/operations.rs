@@ -202,12 +202,10 @@ fn with_response_doc(plain: &str) -> TokenStream {
 }
 
 fn deprecated(op: &Operation) -> Option<TokenStream> {
-    op.deprecated
-        .as_deref()
-        .map(|note| {
-            let note = prose(note);
-            quote!(#[deprecated(note = #note)])
-        })
+    op.deprecated.as_deref().map(|note| {
+        let note = prose(note);
+        quote!(#[deprecated(note = #note)])
+    })
 }
 
 fn operation_docs(op: &Operation) -> TokenStream {

@@ -1,0 +1,174 @@
+//! Render, features: gates every item behind the Cargo features of the products that use
+//! it, so a crate generated with products compiles only what its enabled features reach.
+//!
+//! An operation's methods, result alias and request builder belong to its product; a
+//! type belongs to every product one of whose operations reaches it, and compiles when
+//! any of them is enabled (`#[cfg(any(feature = "a", feature = "b"))]`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::docs::code_span;
+use crate::error::{Error, Result};
+use crate::ir::{Api, Operation, ResponseBody, TypeKind, TypeRef};
+use crate::naming;
+use crate::products::Products;
+
+/// The products of each named type: those whose operations reach it.
+pub fn type_products<'a>(
+    api: &'a Api,
+    products: &'a Products,
+) -> BTreeMap<&'a str, BTreeSet<&'a str>> {
+    let mut owners: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (key, op) in &api.operations {
+        let Some(product) = products.of_operation.get(key) else {
+            continue;
+        };
+        for name in reachable(api, op) {
+            owners.entry(name).or_default().insert(product.as_str());
+        }
+    }
+    owners
+}
+
+/// Every named type that an operation's signature reaches, through fields and variants.
+fn reachable<'a>(api: &'a Api, op: &'a Operation) -> BTreeSet<&'a str> {
+    let mut stack: Vec<&str> = Vec::new();
+    for param in &op.params {
+        named(&param.ty, &mut stack);
+    }
+    if let Some(body) = &op.body {
+        named(&body.ty, &mut stack);
+    }
+    if let ResponseBody::Envelope(Some(ty)) | ResponseBody::Json(ty) = &op.response.body {
+        named(ty, &mut stack);
+    }
+    let mut seen = BTreeSet::new();
+    while let Some(name) = stack.pop() {
+        if !seen.insert(name) {
+            continue;
+        }
+        match api.types.get(name).map(|def| &def.kind) {
+            Some(TypeKind::Struct(fields)) => fields.iter().for_each(|f| named(&f.ty, &mut stack)),
+            Some(TypeKind::Untagged(variants)) => {
+                variants.iter().for_each(|v| named(v, &mut stack))
+            }
+            Some(TypeKind::Enum(_)) | None => {}
+        }
+    }
+    seen
+}
+
+/// Pushes the named types inside `ty`.
+fn named<'a>(ty: &'a TypeRef, out: &mut Vec<&'a str>) {
+    match ty {
+        TypeRef::Named(name) => out.push(name),
+        TypeRef::Map(inner) | TypeRef::Array(inner) | TypeRef::Nullable(inner) => named(inner, out),
+        TypeRef::String
+        | TypeRef::Integer
+        | TypeRef::Unsigned
+        | TypeRef::Number
+        | TypeRef::Boolean
+        | TypeRef::Bytes
+        | TypeRef::Any => {}
+    }
+}
+
+/// The `cfg` attribute that enables an item when any of `features` is on.
+pub fn cfg<'a>(features: impl IntoIterator<Item = &'a str>) -> TokenStream {
+    let features: Vec<&str> = features.into_iter().collect();
+    match features.as_slice() {
+        [one] => quote!(#[cfg(feature = #one)]),
+        many => quote!(#[cfg(any(#(feature = #many),*))]),
+    }
+}
+
+/// Puts `cfg` on every item of `items`: one type renders as several items (the type,
+/// its `impl`s), and each must go when the type goes.
+pub fn gate(items: TokenStream, cfg: &TokenStream) -> Result<TokenStream> {
+    let file: syn::File = syn::parse2(items).map_err(|e| Error::Internal(e.to_string()))?;
+    let items = file.items.iter().map(|item| quote!(#cfg #item));
+    Ok(quote!(#(#items)*))
+}
+
+/// The module of one product: its documentation, listing its operations' methods.
+pub fn product_module(
+    product: &str,
+    ops: &[&Operation],
+    products: &Products,
+    cfg: &TokenStream,
+) -> TokenStream {
+    let module = super::ident(&naming::value_name(product));
+    let tags = products.tags.get(product).into_iter().flatten();
+    let tags: Vec<String> = tags.map(|t| code_span(t)).collect();
+    let mut lines = vec![
+        format!(
+            " The operations of the `{product}` product, compiled with the Cargo feature \
+             `{product}`: {} methods of [`Client`](super::Client).",
+            ops.len()
+        ),
+        String::new(),
+        format!(" Tags in the document: {}.", tags.join(", ")),
+        String::new(),
+    ];
+    lines.extend(ops.iter().map(|op| method_line(op)));
+    quote! {
+        #cfg
+        #(#[doc = #lines])*
+        pub mod #module {}
+    }
+}
+
+/// One list item: the method (linked when its name is not a raw identifier), the
+/// HTTP method and the path.
+fn method_line(op: &Operation) -> String {
+    let path = code_span(&op.path.raw);
+    let method = op.method.wire();
+    match op.fn_name.strip_prefix("r#") {
+        Some(raw) => format!(" - `Client::{raw}`: `{method}` {path}"),
+        None => format!(
+            " - [`Client::{0}`](super::Client::{0}): `{method}` {path}",
+            op.fn_name
+        ),
+    }
+}
+
+/// The `feature_map` module: a table of every feature, the module documenting it, its
+/// number of operations and the tags it covers, then the family features.
+pub fn feature_map(api: &Api, products: &Products) -> TokenStream {
+    let mut lines = vec![
+        " Every Cargo feature of this crate: one per product, derived from the OpenAPI \
+         document (component-name prefixes, then tags); `full` enables them all."
+            .to_string(),
+        String::new(),
+        " | feature | operations | tags |".to_string(),
+        " |---|---|---|".to_string(),
+    ];
+    for (product, tags) in &products.tags {
+        let count = api
+            .operations
+            .keys()
+            .filter(|key| products.of_operation.get(*key) == Some(product))
+            .count();
+        let tags: Vec<String> = tags
+            .iter()
+            .map(|t| code_span(t).replace('|', "\\|"))
+            .collect();
+        lines.push(format!(" | `{product}` | {count} | {} |", tags.join(", ")));
+    }
+    if !products.families.is_empty() {
+        lines.push(String::new());
+        lines.push(" Features that enable a family of products:".to_string());
+        lines.push(String::new());
+        for (family, members) in &products.families {
+            let members: Vec<String> = members.iter().map(|m| format!("`{m}`")).collect();
+            lines.push(format!(" - `{family}`: {}", members.join(", ")));
+        }
+    }
+    quote! {
+        #(#[doc = #lines])*
+        pub mod feature_map {}
+    }
+}
