@@ -53,7 +53,11 @@ fn stale(path: &Path, fresh: &str) -> Option<String> {
     }
     let committed = std::fs::read_to_string(path).unwrap_or_default();
     cfgen::write::write_if_changed(path, fresh).expect("rewrite the stale file");
-    Some(format!("{}:\n{}", path.display(), unified_diff(&committed, fresh)))
+    Some(format!(
+        "{}:\n{}",
+        path.display(),
+        unified_diff(&committed, fresh)
+    ))
 }
 
 #[test]
@@ -112,7 +116,10 @@ fn cargo(root: &Path, tmp: &Path, args: &[&str]) -> (bool, String) {
         .args(args)
         .arg("--offline")
         .current_dir(root)
-        .env("CARGO_TARGET_DIR", tmp.parent().expect("tmp sits in the target dir"))
+        .env(
+            "CARGO_TARGET_DIR",
+            tmp.parent().expect("tmp sits in the target dir"),
+        )
         .output()
         .expect("run cargo");
     let text = format!(
@@ -206,6 +213,9 @@ async fn a_consumer_with_two_products_calls_both_and_nothing_else() {
         "every request carries the token"
     );
     let (checked, output) = out;
-    assert!(!checked, "a method of a disabled product compiled:\n{output}");
+    assert!(
+        !checked,
+        "a method of a disabled product compiled:\n{output}"
+    );
     assert!(output.contains("no method named `zones_0_get`"), "{output}");
 }
