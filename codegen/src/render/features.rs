@@ -172,3 +172,95 @@ pub fn feature_map(api: &Api, products: &Products) -> TokenStream {
         pub mod feature_map {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Document, Settings, generate};
+
+    /// Two products that share one schema, and one schema each.
+    const SPEC: &str = r##"{"openapi":"3.0.3","info":{"title":"t","version":"1"},
+      "paths":{
+        "/a":{"get":{"operationId":"get-a","tags":["A"],"responses":{"200":{"description":"",
+          "content":{"application/json":{"schema":{"$ref":"#/components/schemas/alpha_thing"}}}}}}},
+        "/b":{"get":{"operationId":"get-b","tags":["B"],"responses":{"200":{"description":"",
+          "content":{"application/json":{"schema":{"$ref":"#/components/schemas/beta_thing"}}}}}}}},
+      "components":{"schemas":{
+        "alpha_thing":{"type":"object","properties":{"s":{"$ref":"#/components/schemas/alpha_shared"}}},
+        "beta_thing":{"type":"object","properties":{"s":{"$ref":"#/components/schemas/alpha_shared"}}},
+        "alpha_shared":{"type":"object","properties":{"n":{"type":"string"}}}}}}"##;
+
+    fn gated() -> crate::Generated {
+        let doc = Document::from_text("t.json", SPEC).unwrap();
+        let settings = Settings {
+            all: true,
+            features: true,
+            ..Settings::default()
+        };
+        generate(&doc, &settings).unwrap()
+    }
+
+    /// The `cfg` line right before the item that declares `decl`.
+    fn cfg_of<'a>(code: &'a str, decl: &str) -> &'a str {
+        let at = code
+            .find(decl)
+            .unwrap_or_else(|| panic!("{decl} missing:\n{code}"));
+        let cfg = code[..at].rfind("#[cfg(").expect("a cfg before the item");
+        code[cfg..].lines().next().unwrap()
+    }
+
+    #[test]
+    fn a_shared_type_compiles_with_any_user_and_the_rest_with_its_own_product() {
+        let code = gated().code;
+        assert_eq!(
+            cfg_of(&code, "pub struct AlphaShared"),
+            r#"#[cfg(any(feature = "alpha", feature = "beta"))]"#
+        );
+        assert_eq!(
+            cfg_of(&code, "pub struct GetAResponse"),
+            r#"#[cfg(feature = "alpha")]"#
+        );
+        assert_eq!(
+            cfg_of(&code, "pub struct GetBResponse"),
+            r#"#[cfg(feature = "beta")]"#
+        );
+        assert_eq!(
+            cfg_of(&code, "pub async fn get_b("),
+            r#"#[cfg(feature = "beta")]"#
+        );
+        assert_eq!(
+            cfg_of(&code, "pub mod alpha"),
+            r#"#[cfg(feature = "alpha")]"#
+        );
+        // The client itself is never gated.
+        let client = code
+            .find("/// A Cloudflare API client")
+            .expect("the client");
+        let before = code[..client].trim_end().lines().last().unwrap();
+        assert!(
+            !before.starts_with("#[cfg("),
+            "the client is gated: {before}"
+        );
+    }
+
+    #[test]
+    fn the_features_table_lists_full_and_every_product() {
+        let features = gated().features.expect("features are on");
+        assert_eq!(
+            features,
+            "default = []\nfull = [\n    \"alpha\",\n    \"beta\",\n]\nalpha = []\nbeta = []\n"
+        );
+        let plain = generate(
+            &Document::from_text("t.json", SPEC).unwrap(),
+            &Settings {
+                all: true,
+                ..Settings::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(plain.features, None);
+        assert!(
+            !plain.code.contains("#[cfg("),
+            "no gating without `features`"
+        );
+    }
+}
