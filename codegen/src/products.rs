@@ -38,6 +38,9 @@ pub struct Products {
     pub of_operation: BTreeMap<String, String>,
     /// Every product, with the tags of its operations.
     pub tags: BTreeMap<String, BTreeSet<String>>,
+    /// The first tag of each operation that has one, by operation key: the product's
+    /// module lists its methods under these.
+    pub tag_of: BTreeMap<String, String>,
     /// Features that enable a family of products, with the products they enable.
     pub families: BTreeMap<String, BTreeSet<String>>,
 }
@@ -56,6 +59,9 @@ pub fn assign(doc: &Document, selected: &[Located]) -> Products {
             .entry(product.clone())
             .or_default()
             .extend(op.tags.iter().cloned());
+        if let Some(tag) = op.tags.first() {
+            products.tag_of.insert(op.key.clone(), tag.clone());
+        }
         products.of_operation.insert(op.key.clone(), product);
     }
     products.families = families(products.tags.keys());

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::docs::code_span;
+use super::docs::{self, code_span};
 use crate::error::{Error, Result};
 use crate::ir::{Api, Operation, ResponseBody, TypeKind, TypeRef};
 use crate::naming;
@@ -93,32 +93,51 @@ pub fn gate(items: TokenStream, cfg: &TokenStream) -> Result<TokenStream> {
     Ok(quote!(#(#items)*))
 }
 
-/// The module of one product: its documentation, listing its operations' methods.
+/// The module of one product: its documentation, listing its operations' methods under
+/// the tags the document gives them.
 pub fn product_module(
     product: &str,
-    ops: &[&Operation],
+    ops: &[(&String, &Operation)],
     products: &Products,
     cfg: &TokenStream,
 ) -> TokenStream {
     let module = super::ident(&naming::value_name(product));
-    let tags = products.tags.get(product).into_iter().flatten();
-    let tags: Vec<String> = tags.map(|t| code_span(t)).collect();
-    let mut lines = vec![
-        format!(
-            " The operations of the `{product}` product, compiled with the Cargo feature \
-             `{product}`: {} methods of [`Client`](super::Client).",
-            ops.len()
-        ),
-        String::new(),
-        format!(" Tags in the document: {}.", tags.join(", ")),
-        String::new(),
-    ];
-    lines.extend(ops.iter().map(|op| method_line(op)));
+    let mut lines = vec![format!(
+        " The operations of the `{product}` product, compiled with the Cargo feature \
+         `{product}`: {} methods of [`Client`](super::Client), by tag.",
+        ops.len()
+    )];
+    let mut by_tag: BTreeMap<Option<&String>, Vec<&Operation>> = BTreeMap::new();
+    for (key, op) in ops {
+        by_tag
+            .entry(products.tag_of.get(*key))
+            .or_default()
+            .push(op);
+    }
+    for (tag, ops) in by_tag {
+        let heading = tag.map_or_else(|| "Without a tag".to_string(), |t| docs::one_line(t));
+        lines.extend([
+            String::new(),
+            format!(" # {}", escape_markdown(&heading)),
+            String::new(),
+        ]);
+        lines.extend(ops.iter().map(|op| method_line(op)));
+    }
     quote! {
         #cfg
         #(#[doc = #lines])*
         pub mod #module {}
     }
+}
+
+/// Text with the characters that Markdown or rustdoc would read as markup escaped.
+fn escape_markdown(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '&' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect()
 }
 
 /// One list item: the method (linked when its name is not a raw identifier), the

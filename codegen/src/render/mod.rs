@@ -64,12 +64,12 @@ pub fn render_gated(api: &Api, products: &Products) -> Result<TokenStream> {
     }
     out.extend(client::render_client());
     for product in products.tags.keys() {
-        let ops: Vec<_> = api
+        let keyed: Vec<_> = api
             .operations
             .iter()
             .filter(|(key, _)| products.of_operation.get(*key) == Some(product))
-            .map(|(_, op)| op)
             .collect();
+        let ops: Vec<_> = keyed.iter().map(|(_, op)| *op).collect();
         let cfg = features::cfg([product.as_str()]);
         let methods = ops.iter().map(|op| operations::render_methods(op, api));
         let impl_block = quote! { impl Client { #(#methods)* } };
@@ -79,7 +79,7 @@ pub fn render_gated(api: &Api, products: &Products) -> Result<TokenStream> {
             .iter()
             .filter_map(|op| operations::render_builder(op, api));
         out.extend(features::gate(quote!(#(#aliases)* #(#builders)*), &cfg)?);
-        out.extend(features::product_module(product, &ops, products, &cfg));
+        out.extend(features::product_module(product, &keyed, products, &cfg));
     }
     out.extend(features::feature_map(api, products));
     Ok(out)
