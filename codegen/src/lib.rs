@@ -4,7 +4,7 @@
 //!
 //! | stage | module | does |
 //! |---|---|---|
-//! | 1 | [`load`], [`overlay`], `select` | reads JSON or YAML, checks the version, applies overlays, finds the selected operations |
+//! | 1 | [`load`], [`overlay`], `select`, `products` | reads JSON or YAML, checks the version, applies overlays, finds the selected operations and, with [`Settings::features`], sorts them into products (one Cargo feature each) |
 //! | 2 | `resolve` | follows `$ref`s, merges `allOf`, names everything (through `naming`): the `ir` |
 //! | 3 | `render` | IR to tokens with `quote!` |
 //! | 4 | `format` | tokens to text with `prettyplease`, `@generated` header |
