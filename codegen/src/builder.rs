@@ -273,6 +273,7 @@ mod tests {
             all: true,
             strip_prefixes: vec!["workers-kv-".into()],
             strict: true,
+            features: false,
         };
         assert_eq!(builder.settings, want);
         assert_eq!(Builder::new("a.yaml").settings(want.clone()).settings, want);
@@ -343,6 +344,7 @@ mod tests {
                 all: false,
                 strip_prefixes: vec!["p-".into()],
                 strict: true,
+                features: false,
             }
         );
         assert_eq!(builder.out_dir, None, "a build script writes into OUT_DIR");

@@ -11,6 +11,7 @@
 //! all = false                         # every operation in the document
 //! strip_prefixes = ["workers-kv_", "workers-kv-"]
 //! strict = false                      # fail instead of skipping what cannot be generated
+//! features = false                    # one Cargo feature per product, every item gated
 //!
 //! [diff]
 //! fail_on = "breaking"                # breaking | warning | additive | docs | none
@@ -108,6 +109,8 @@ struct Raw {
     #[serde(default)]
     strict: bool,
     #[serde(default)]
+    features: bool,
+    #[serde(default)]
     diff: RawDiff,
 }
 
@@ -143,6 +146,7 @@ impl Config {
                 all: raw.all,
                 strip_prefixes: raw.strip_prefixes,
                 strict: raw.strict,
+                features: raw.features,
             },
             fail_on: raw.diff.fail_on,
         })
@@ -203,6 +207,7 @@ fail_on = "warning"
                 all: false,
                 strip_prefixes: vec!["workers-kv_".into()],
                 strict: true,
+                features: false,
             }
         );
         assert_eq!(config.fail_on, Some(FailOn::Warning));

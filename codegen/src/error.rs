@@ -131,6 +131,14 @@ pub enum Error {
     /// given.
     #[error("`OUT_DIR` is not set: run from a build script or call `Builder::out_dir`")]
     OutDirUnset,
+    /// A crate manifest that cannot take the generated `[features]` table.
+    #[error("{}: {message}", path.display())]
+    Manifest {
+        /// The `Cargo.toml`.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The generated tokens did not parse as Rust: a bug in the generator.
     #[error("internal error: generated code does not parse: {0}")]
     Internal(String),

@@ -4,7 +4,7 @@
 //!
 //! | stage | module | does |
 //! |---|---|---|
-//! | 1 | [`load`], [`overlay`], `select` | reads JSON or YAML, checks the version, applies overlays, finds the selected operations |
+//! | 1 | [`load`], [`overlay`], `select`, `products` | reads JSON or YAML, checks the version, applies overlays, finds the selected operations and, with [`Settings::features`], sorts them into products (one Cargo feature each) |
 //! | 2 | `resolve` | follows `$ref`s, merges `allOf`, names everything (through `naming`): the `ir` |
 //! | 3 | `render` | IR to tokens with `quote!` |
 //! | 4 | `format` | tokens to text with `prettyplease`, `@generated` header |
@@ -89,6 +89,7 @@ mod ir;
 pub mod load;
 mod naming;
 pub mod overlay;
+mod products;
 mod render;
 mod resolve;
 mod select;
@@ -112,6 +113,10 @@ pub struct Generated {
     pub code: String,
     /// Operations that were selected but could not be generated, with the reason.
     pub skipped: Vec<Skip>,
+    /// With [`Settings::features`]: the body of the crate's `[features]` table (one
+    /// feature per product, the families, `full`), which [`write::splice_features`]
+    /// puts into its `Cargo.toml`.
+    pub features: Option<String>,
 }
 
 /// Generates the client code for the operations `settings` selects. Pure: no I/O.
@@ -125,9 +130,17 @@ pub fn generate(doc: &load::Document, settings: &Settings) -> Result<Generated> 
 fn generate_here(doc: &load::Document, settings: &Settings) -> Result<Generated> {
     let selected = select::select(doc, settings)?;
     let resolved = resolve::resolve(doc, &selected, settings)?;
-    let code = format::format(render::render(&resolved.api), &doc.file)?;
+    let (tokens, features) = if settings.features {
+        let products = products::assign(doc, &selected);
+        let tokens = render::render_gated(&resolved.api, &products)?;
+        (tokens, Some(products::cargo_features(&products)))
+    } else {
+        (render::render(&resolved.api), None)
+    };
+    let code = format::format(tokens, &doc.file)?;
     Ok(Generated {
         code,
         skipped: resolved.skipped,
+        features,
     })
 }

@@ -25,6 +25,10 @@ pub struct Settings {
     /// Fail when any selected operation cannot be generated, instead of skipping it and
     /// listing it in the report.
     pub strict: bool,
+    /// Sort the operations into products and put every item behind the Cargo feature of
+    /// the products that use it (see the `products` stage); the crate's `Cargo.toml`
+    /// then needs the `[features]` table that [`Generated::features`](crate::Generated::features) holds.
+    pub features: bool,
 }
 
 impl Settings {

@@ -5,6 +5,7 @@
 
 mod client;
 pub(crate) mod docs;
+mod features;
 mod operations;
 mod request;
 mod stream;
@@ -13,7 +14,9 @@ mod types;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
+use crate::error::Result;
 use crate::ir::{Api, TypeRef};
+use crate::products::Products;
 
 /// Renders the whole API, each part in name order: types, the `Client` with one
 /// `impl` block of operation methods, the result aliases and the request builders.
@@ -42,6 +45,45 @@ pub fn render(api: &Api) -> TokenStream {
         #(#aliases)*
         #(#builders)*
     }
+}
+
+/// Renders the whole API with every item behind the Cargo features of its products
+/// (see [`features`]): types, then per product an `impl Client` block of its methods,
+/// its aliases and builders, and a module that lists them; then the feature map.
+pub fn render_gated(api: &Api, products: &Products) -> Result<TokenStream> {
+    let owners = types::field_owners(api);
+    let type_products = features::type_products(api, products);
+    let mut out = TokenStream::new();
+    for def in api.types.values() {
+        let users = type_products
+            .get(def.name.as_str())
+            .cloned()
+            .unwrap_or_default();
+        let cfg = features::cfg(users);
+        let items = types::render_type(def, api, owners.get(def.name.as_str()));
+        out.extend(features::gate(items, &cfg)?);
+    }
+    out.extend(client::render_client());
+    for product in products.tags.keys() {
+        let keyed: Vec<_> = api
+            .operations
+            .iter()
+            .filter(|(key, _)| products.of_operation.get(*key) == Some(product))
+            .collect();
+        let ops: Vec<_> = keyed.iter().map(|(_, op)| *op).collect();
+        let cfg = features::cfg([product.as_str()]);
+        let methods = ops.iter().map(|op| operations::render_methods(op, api));
+        let impl_block = quote! { impl Client { #(#methods)* } };
+        out.extend(features::gate(impl_block, &cfg)?);
+        let aliases = ops.iter().filter_map(|op| operations::render_alias(op));
+        let builders = ops
+            .iter()
+            .filter_map(|op| operations::render_builder(op, api));
+        out.extend(features::gate(quote!(#(#aliases)* #(#builders)*), &cfg)?);
+        out.extend(features::product_module(product, &keyed, products, &cfg));
+    }
+    out.extend(features::feature_map(api, products));
+    Ok(out)
 }
 
 /// An identifier from a name that `naming` produced (raw identifiers included).

@@ -1,0 +1,290 @@
+//! Stage 1c: products. Sorts the selected operations into products, each of which
+//! becomes a Cargo feature of the generated crate, so a user compiles only what they call.
+//!
+//! The grouping comes from the document itself, by rules that do not depend on which
+//! operations are selected, so a feature keeps its name across spec updates:
+//!
+//! 1. Cloudflare prefixes every component name with its product (`workers-kv_`,
+//!    `dns-records_`, `zones_`). An operation belongs to the product whose prefix its
+//!    own `$ref`s name most often (ties: alphabetical order).
+//! 2. An operation that refers to no component (Radar, Workers AI) belongs to its first
+//!    tag's family: the words that every such tag starting with the same word shares
+//!    (`Radar Attacks` and `Radar DNS` give `radar`; `Workers AI` and `Workers AI
+//!    Translation` give `workers-ai`).
+//! 3. Without tags, the product is `untagged`.
+//!
+//! Features that group a family, such as `dns` for `dns-records`, `dns-firewall` and the
+//! other `dns-` products, exist when at least [`FAMILY_MIN`] products share a first word
+//! that is not itself a product.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::load::Document;
+use crate::select::{Located, all_operations};
+
+/// How many products must share a first word before that word becomes a feature that
+/// enables them all: two would invent groups such as `zone` next to `zones`.
+pub const FAMILY_MIN: usize = 3;
+
+/// Feature names Cargo or this crate reserve; a product with one of them gets `-api`.
+const RESERVED: [&str; 2] = ["default", "full"];
+
+/// The products of one generation: every operation's product and the family features.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Products {
+    /// The product of each generated operation, by operation key.
+    pub of_operation: BTreeMap<String, String>,
+    /// Every product, with the tags of its operations.
+    pub tags: BTreeMap<String, BTreeSet<String>>,
+    /// The first tag of each operation that has one, by operation key: the product's
+    /// module lists its methods under these.
+    pub tag_of: BTreeMap<String, String>,
+    /// Features that enable a family of products, with the products they enable.
+    pub families: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// Sorts `selected` into products, by the rules in the module docs.
+pub fn assign(doc: &Document, selected: &[Located]) -> Products {
+    let fallback = tag_families(doc);
+    let mut products = Products::default();
+    for op in selected {
+        let product = prefix_product(doc, op)
+            .or_else(|| op.tags.first().and_then(|t| fallback.get(t).cloned()))
+            .unwrap_or_else(|| "untagged".to_string());
+        let product = unreserved(product);
+        products
+            .tags
+            .entry(product.clone())
+            .or_default()
+            .extend(op.tags.iter().cloned());
+        if let Some(tag) = op.tags.first() {
+            products.tag_of.insert(op.key.clone(), tag.clone());
+        }
+        products.of_operation.insert(op.key.clone(), product);
+    }
+    products.families = families(products.tags.keys());
+    products
+}
+
+/// The product prefix that the operation's own `$ref`s name most often.
+fn prefix_product(doc: &Document, op: &Located) -> Option<String> {
+    let node = doc.root.pointer(op.pointer.trim_start_matches('#'))?;
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    collect_prefixes(node, &mut counts);
+    // Highest count first; among equal counts the alphabetically first.
+    let best = counts
+        .iter()
+        .map(|(p, n)| (*n, p))
+        .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.cmp(a.1)))?;
+    Some(best.1.clone())
+}
+
+/// Counts the product prefixes of every `$ref` under `node`. Iterative, so a deep
+/// document cannot overflow the stack.
+fn collect_prefixes(node: &Value, counts: &mut BTreeMap<String, usize>) {
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        match node {
+            Value::Object(map) => {
+                if let Some(prefix) = map.get("$ref").and_then(Value::as_str).and_then(ref_prefix) {
+                    *counts.entry(prefix).or_default() += 1;
+                }
+                stack.extend(map.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+}
+
+/// The product prefix of a component `$ref`: `#/components/schemas/dns-records_ttl`
+/// gives `dns-records`. `None` when the name has no prefix that makes a feature name.
+fn ref_prefix(reference: &str) -> Option<String> {
+    let name = reference.strip_prefix("#/components/")?.split('/').nth(1)?;
+    let (prefix, _) = name.split_once('_')?;
+    let feature = feature_name(prefix);
+    (!feature.is_empty()).then_some(feature)
+}
+
+/// A Cargo feature name: lowercase ASCII letters and digits, words joined by `-`.
+pub fn feature_name(text: &str) -> String {
+    let ascii = deunicode::deunicode(text).to_lowercase();
+    ascii
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The product of each tag carried by an operation without component `$ref`s: the
+/// words shared by every such tag that starts with the same word. Computed over the
+/// whole document, so the selection does not change a name.
+fn tag_families(doc: &Document) -> BTreeMap<String, String> {
+    let mut by_first: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for op in all_operations(doc) {
+        if op.tags.is_empty() || prefix_product(doc, &op).is_some() {
+            continue;
+        }
+        let tag = op.tags[0].clone();
+        let first = tag.split_whitespace().next().unwrap_or("").to_lowercase();
+        by_first.entry(first).or_default().insert(tag);
+    }
+    let mut family = BTreeMap::new();
+    for tags in by_first.values() {
+        let shared = shared_words(tags);
+        for tag in tags {
+            let name = feature_name(&shared);
+            let name = if name.is_empty() {
+                feature_name(tag)
+            } else {
+                name
+            };
+            family.insert(tag.clone(), name);
+        }
+    }
+    family
+}
+
+/// The leading words that every tag shares, compared without case.
+fn shared_words(tags: &BTreeSet<String>) -> String {
+    let split: Vec<Vec<&str>> = tags
+        .iter()
+        .map(|t| t.split_whitespace().collect())
+        .collect();
+    let first = split.first().cloned().unwrap_or_default();
+    let len = (0..first.len())
+        .take_while(|&i| {
+            split.iter().all(|words| {
+                words
+                    .get(i)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(first[i]))
+            })
+        })
+        .count();
+    first[..len].join(" ")
+}
+
+/// `product`, or `product-api` when Cargo or the crate reserve the name.
+fn unreserved(product: String) -> String {
+    if RESERVED.contains(&product.as_str()) {
+        format!("{product}-api")
+    } else {
+        product
+    }
+}
+
+/// Family features: a first word that at least [`FAMILY_MIN`] products share and that is
+/// not a product itself.
+fn families<'a>(products: impl Iterator<Item = &'a String>) -> BTreeMap<String, BTreeSet<String>> {
+    let products: BTreeSet<&String> = products.collect();
+    let mut by_word: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for product in &products {
+        if let Some((word, _)) = product.split_once('-') {
+            by_word
+                .entry(word.to_string())
+                .or_default()
+                .insert((*product).clone());
+        }
+    }
+    by_word.retain(|word, members| {
+        members.len() >= FAMILY_MIN
+            && !products.contains(word)
+            && !RESERVED.contains(&word.as_str())
+    });
+    by_word
+}
+
+/// The `[features]` table of the generated crate's `Cargo.toml`: `default`, `full`, the
+/// families and one feature per product, in name order, one name a line so that a spec
+/// update shows as a readable diff.
+pub fn cargo_features(products: &Products) -> String {
+    let list = |names: &mut dyn Iterator<Item = &String>| {
+        let lines: String = names.map(|n| format!("    \"{n}\",\n")).collect();
+        format!("[\n{lines}]")
+    };
+    let mut out = String::from("default = []\n");
+    out.push_str(&format!("full = {}\n", list(&mut products.tags.keys())));
+    for (family, members) in &products.families {
+        out.push_str(&format!("{family} = {}\n", list(&mut members.iter())));
+    }
+    for product in products.tags.keys() {
+        out.push_str(&format!("{product} = []\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(json: &str) -> Document {
+        Document::from_text("t.json", json).unwrap()
+    }
+
+    const SPEC: &str = r##"{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{
+      "/a":{"get":{"operationId":"a","tags":["DNS Records"],"responses":{"200":{"description":"","content":{"application/json":{"schema":{"$ref":"#/components/schemas/dns-records_a"}}}}}}},
+      "/b":{"get":{"operationId":"b","tags":["DNS Firewall"],"parameters":[{"$ref":"#/components/parameters/dns-firewall_id"}],"responses":{"200":{"description":"","content":{"application/json":{"schema":{"$ref":"#/components/schemas/dns-firewall_b"}}}}}}},
+      "/c":{"get":{"operationId":"c","tags":["DNS Analytics"],"responses":{"200":{"description":"","content":{"application/json":{"schema":{"$ref":"#/components/schemas/dns-analytics_c"}}}}}}},
+      "/r1":{"get":{"operationId":"r1","tags":["Radar Attacks"],"responses":{"200":{"description":""}}}},
+      "/r2":{"get":{"operationId":"r2","tags":["Radar DNS"],"responses":{"200":{"description":""}}}},
+      "/w":{"get":{"operationId":"w","tags":["Workers AI"],"responses":{"200":{"description":""}}}},
+      "/w2":{"get":{"operationId":"w2","tags":["Workers AI Translation"],"responses":{"200":{"description":""}}}},
+      "/f":{"get":{"operationId":"f","tags":["Full"],"responses":{"200":{"description":""}}}},
+      "/u":{"get":{"operationId":"u","responses":{"200":{"description":""}}}}
+    }}"##;
+
+    #[test]
+    fn products_come_from_prefixes_then_tag_families() {
+        let doc = doc(SPEC);
+        let products = assign(&doc, &all_operations(&doc));
+        let got: Vec<(&str, &str)> = products
+            .of_operation
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", "dns-records"),
+                ("b", "dns-firewall"),
+                ("c", "dns-analytics"),
+                ("f", "full-api"),
+                ("r1", "radar"),
+                ("r2", "radar"),
+                ("u", "untagged"),
+                ("w", "workers-ai"),
+                ("w2", "workers-ai"),
+            ]
+        );
+        let dns: Vec<&str> = products.families["dns"]
+            .iter()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(dns, ["dns-analytics", "dns-firewall", "dns-records"]);
+        assert_eq!(products.families.len(), 1);
+    }
+
+    #[test]
+    fn a_selection_does_not_rename_a_product() {
+        let doc = doc(SPEC);
+        let one: Vec<Located> = all_operations(&doc)
+            .into_iter()
+            .filter(|op| op.id == "w")
+            .collect();
+        assert_eq!(assign(&doc, &one).of_operation["w"], "workers-ai");
+    }
+
+    #[test]
+    fn feature_names_are_plain_kebab_case() {
+        assert_eq!(feature_name("Workers AI"), "workers-ai");
+        assert_eq!(
+            feature_name("tls-certificates-and-hostnames"),
+            "tls-certificates-and-hostnames"
+        );
+        assert_eq!(feature_name("Zero Trust  (beta)"), "zero-trust-beta");
+        assert_eq!(feature_name("Überwachung"), "uberwachung");
+        assert_eq!(feature_name("__"), "");
+    }
+}
