@@ -7,6 +7,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::naming::RustName;
+
 /// The resolved closure of the selected operations.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Api {
@@ -22,9 +24,9 @@ pub struct Operation {
     /// The `operationId` as written in the document.
     pub id: String,
     /// The Rust method name on the generated `Client`.
-    pub fn_name: String,
+    pub fn_name: RustName,
     /// The method that also returns the status, headers and envelope metadata.
-    pub with_response_name: String,
+    pub with_response_name: RustName,
     /// The request builder, when the operation has optional parameters or too many
     /// required ones to pass by position.
     pub builder: Option<RequestBuilder>,
@@ -62,7 +64,7 @@ pub struct Pagination {
     pub style: PaginationStyle,
     /// The Rust name of the optional query parameter that carries the position (the
     /// cursor, or the page number).
-    pub param: String,
+    pub param: RustName,
     /// The type of one item: the envelope's `result` is an array of it.
     pub item: TypeRef,
 }
@@ -192,7 +194,7 @@ pub struct Param {
     /// The name on the wire.
     pub wire_name: String,
     /// The Rust argument name.
-    pub rust_name: String,
+    pub rust_name: RustName,
     /// Where the parameter travels.
     pub location: ParamLocation,
     /// Whether the caller must give it.
@@ -344,7 +346,7 @@ pub struct Field {
     /// The property name on the wire.
     pub wire_name: String,
     /// The Rust field name.
-    pub rust_name: String,
+    pub rust_name: RustName,
     /// Its type, `Nullable` when `null` is allowed.
     pub ty: TypeRef,
     /// Whether the property must be present.
@@ -378,7 +380,7 @@ impl PathTemplate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Role {
     /// The Rust method name of the operation.
-    pub method: String,
+    pub method: RustName,
     /// Which part of the signature the type is.
     pub part: SignaturePart,
 }

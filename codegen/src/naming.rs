@@ -72,16 +72,52 @@ pub fn type_name(raw: &str) -> String {
     }
 }
 
-/// A `snake_case` function, field or argument name, with `r#` where it is a keyword.
-pub fn value_name(raw: &str) -> String {
+/// A `snake_case` Rust name: a function, field or argument. Whether it must be written
+/// as a raw identifier is a flag decided here, never an `r#` prefix inside the text, so
+/// docs, links and composed names read [`RustName::plain`] and only the code that writes
+/// the identifier itself looks at [`RustName::is_raw`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct RustName {
+    text: String,
+    raw: bool,
+}
+
+impl RustName {
+    /// The name for `text`, already a snake_case identifier: raw when it is a keyword.
+    fn new(text: String) -> Self {
+        let raw = KEYWORDS.contains(&text.as_str());
+        RustName { text, raw }
+    }
+
+    /// The name without any `r#`: what docs, code spans and composed names use.
+    pub(crate) fn plain(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the identifier must be written `r#name` in code.
+    pub(crate) fn is_raw(&self) -> bool {
+        self.raw
+    }
+
+    /// The name as written in Rust source (`r#type` for a keyword), for messages that
+    /// quote the code.
+    pub(crate) fn in_code(&self) -> String {
+        if self.raw {
+            format!("r#{}", self.text)
+        } else {
+            self.text.clone()
+        }
+    }
+}
+
+/// A `snake_case` function, field or argument name, raw where it is a keyword.
+pub(crate) fn value_name(raw: &str) -> RustName {
     let name = words(&ascii(raw)).to_snake_case();
     let name = lead_with_letter(name, "n_");
     if NOT_RAW.contains(&name.as_str()) {
-        format!("{name}_")
-    } else if KEYWORDS.contains(&name.as_str()) {
-        format!("r#{name}")
+        RustName::new(format!("{name}_"))
     } else {
-        name
+        RustName::new(name)
     }
 }
 
@@ -110,9 +146,9 @@ pub const CLIENT_TYPES: &[&str] = &["Client", "S"];
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OperationNames {
     /// The method on the generated `Client`.
-    pub method: String,
+    pub method: RustName,
     /// The method that also returns the status, headers and envelope metadata.
-    pub with_response: String,
+    pub with_response: RustName,
     /// The request builder type, used when the operation has optional parameters.
     pub builder: String,
     /// The types of the operation's signature.
@@ -122,11 +158,11 @@ pub struct OperationNames {
 /// The names of an operation whose id, prefix stripped, is `stem`. The method name is
 /// claimed in `methods`, the type names in `types`, so none collides.
 pub fn operation(stem: &str, methods: &mut Scope, types: &mut Scope) -> OperationNames {
-    let method = methods.claim(value_name(stem));
+    let method = methods.claim_value(value_name(stem));
     // `self_` (a keyword made a name) must give `self_with_response`, not a double
     // underscore that trips `non_snake_case`.
-    let plain = method.trim_start_matches("r#").trim_end_matches('_');
-    let with_response = methods.claim(format!("{plain}_with_response"));
+    let plain = method.plain().trim_end_matches('_');
+    let with_response = methods.claim_value(RustName::new(format!("{plain}_with_response")));
     let base = type_name(stem);
     let mut claim = |suffix: &str| types.claim(format!("{base}{suffix}"));
     OperationNames {
@@ -234,12 +270,23 @@ impl Scope {
         if self.taken.insert(name.clone()) {
             return name;
         }
-        // `self_` and `r#type` number as `self_2` and `type_2`: a doubled underscore
+        self.numbered(&name)
+    }
+
+    /// Claims a snake_case name by its plain text, as [`Scope::claim`] does; a numbered
+    /// name is never a keyword, so never raw.
+    pub(crate) fn claim_value(&mut self, name: RustName) -> RustName {
+        if self.taken.insert(name.text.clone()) {
+            return name;
+        }
+        RustName::new(self.numbered(&name.text))
+    }
+
+    /// The first free numbered form of `name`, claimed.
+    fn numbered(&mut self, name: &str) -> String {
+        // `self_` and `type` number as `self_2` and `type_2`: a doubled underscore
         // would trip `non_snake_case`.
-        let base = name
-            .trim_start_matches("r#")
-            .trim_end_matches('_')
-            .to_string();
+        let base = name.trim_end_matches('_');
         let snake = base.starts_with(|c: char| c.is_ascii_lowercase());
         let sep = if snake { "_" } else { "" };
         (2..)
@@ -271,7 +318,10 @@ mod tests {
         ] {
             let names = operation(stem, &mut Scope::new(), &mut Scope::new());
             assert_eq!(
-                (names.method.as_str(), names.with_response.as_str()),
+                (
+                    names.method.in_code().as_str(),
+                    names.with_response.in_code().as_str()
+                ),
                 (method, with_response)
             );
         }
@@ -348,7 +398,34 @@ mod tests {
             ),
         ];
         for (raw, want) in table {
-            assert_eq!(value_name(raw), want, "value name of {raw:?}");
+            assert_eq!(value_name(raw).in_code(), want, "value name of {raw:?}");
+        }
+    }
+
+    /// The raw flag is decided here, and the text never carries `r#`: a keyword is raw
+    /// with its plain text, and the words `r#` cannot make usable are never raw.
+    #[test]
+    fn keywords_are_raw_by_flag_and_self_never_is() {
+        let table = [
+            ("type", "type", true),
+            ("match", "match", true),
+            ("async", "async", true),
+            ("gen", "gen", true),
+            ("self", "self_", false),
+            ("Self", "self_", false),
+            ("crate", "crate_", false),
+            ("super", "super_", false),
+            ("r#type", "r_type", false),
+            ("account_id", "account_id", false),
+        ];
+        for (raw, plain, is_raw) in table {
+            let name = value_name(raw);
+            assert_eq!(
+                (name.plain(), name.is_raw()),
+                (plain, is_raw),
+                "value name of {raw:?}"
+            );
+            assert!(!name.plain().starts_with("r#"), "{name:?} from {raw:?}");
         }
     }
 
@@ -374,11 +451,12 @@ mod tests {
         assert_eq!(scope.claim(type_name("component_value")), "ComponentValue2");
         assert_eq!(scope.claim(type_name("ComponentValue")), "ComponentValue3");
         let mut fields = Scope::new();
-        assert_eq!(fields.claim(value_name("http_protocol")), "http_protocol");
-        assert_eq!(fields.claim(value_name("httpProtocol")), "http_protocol_2");
-        assert_eq!(fields.claim(value_name("type")), "r#type");
-        assert_eq!(fields.claim(value_name("type")), "type_2");
-        assert!(fields.contains("type_2"));
+        let mut claim = |raw: &str| fields.claim_value(value_name(raw)).in_code();
+        assert_eq!(claim("http_protocol"), "http_protocol");
+        assert_eq!(claim("httpProtocol"), "http_protocol_2");
+        assert_eq!(claim("type"), "r#type");
+        assert_eq!(claim("type"), "type_2");
+        assert!(fields.contains("type") && fields.contains("type_2"));
     }
 
     #[test]
@@ -386,7 +464,7 @@ mod tests {
         let mut fields = Scope::new();
         let claimed: Vec<String> = ["self", "Self", "größe", "grosse", "a", "а", "abc1", "abc1"]
             .into_iter()
-            .map(|raw| fields.claim(value_name(raw)))
+            .map(|raw| fields.claim_value(value_name(raw)).in_code())
             .collect();
         assert_eq!(
             claimed,
@@ -401,19 +479,21 @@ mod tests {
     /// letter (raw keywords aside) and is never a word that cannot be an identifier.
     #[test]
     fn every_character_gives_an_ascii_identifier() {
-        let plain = |name: &str| {
-            let bare = name.strip_prefix("r#").unwrap_or(name);
+        let plain = |bare: &str, raw: bool| {
             bare.starts_with(|c: char| c.is_ascii_alphabetic())
                 && bare.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                 && !NOT_RAW.contains(&bare)
-                && (name == bare) != KEYWORDS.contains(&bare)
+                && raw == KEYWORDS.contains(&bare)
         };
         let sample = (0..=0xFFFF).chain((0x10000..=0x10FFFF).step_by(97));
         for c in sample.filter_map(char::from_u32) {
             for raw in [c.to_string(), format!("a{c}b")] {
                 let (value, ty) = (value_name(&raw), type_name(&raw));
-                assert!(plain(&value), "{value:?} from {raw:?}");
-                assert!(plain(&ty), "{ty:?} from {raw:?}");
+                assert!(
+                    plain(value.plain(), value.is_raw()),
+                    "{value:?} from {raw:?}"
+                );
+                assert!(plain(&ty, false), "{ty:?} from {raw:?}");
             }
         }
     }
@@ -467,7 +547,8 @@ mod tests {
             "Ａｂｃ",
         ];
         for raw in hostile {
-            let value = value_name(raw);
+            let name = value_name(raw);
+            let value = name.in_code();
             let ty = type_name(raw);
             for name in [&value, &ty] {
                 assert!(name.is_ascii(), "{name:?} from {raw:?} is not ASCII");
@@ -476,7 +557,7 @@ mod tests {
                     "{name:?} from {raw:?} is not an identifier"
                 );
             }
-            let bare = value.trim_start_matches("r#");
+            let bare = name.plain();
             assert!(
                 !bare.contains("__") && !bare.chars().any(|c| c.is_ascii_uppercase()),
                 "{value:?} from {raw:?} is not snake_case"

@@ -170,10 +170,10 @@ impl Diff<'_> {
             "operation removed: `{} {}` is no longer in the document; `{}()` goes away",
             a.method.wire(),
             a.path.raw,
-            a.fn_name
+            a.fn_name.in_code()
         );
         self.note(Level::Breaking, Affects::Wire, "operation-removed", &loc)
-            .rust(Some(&a.fn_name))
+            .rust(Some(&a.fn_name.in_code()))
             .says(message);
     }
 
@@ -184,7 +184,7 @@ impl Diff<'_> {
         };
         let message = format!(
             "operation can no longer be generated, so `{}()` goes away: {reason}",
-            a.fn_name
+            a.fn_name.in_code()
         );
         self.note(
             Level::Breaking,
@@ -192,7 +192,7 @@ impl Diff<'_> {
             "operation-not-generated",
             &loc,
         )
-        .rust(Some(&a.fn_name))
+        .rust(Some(&a.fn_name.in_code()))
         .says(message);
     }
 
@@ -210,15 +210,15 @@ impl Diff<'_> {
             "operation {how}: `{} {}` as `{}()`",
             b.method.wire(),
             b.path.raw,
-            b.fn_name
+            b.fn_name.in_code()
         );
         self.note(Level::Additive, Affects::Wire, "operation-added", &loc)
-            .rust(Some(&b.fn_name))
+            .rust(Some(&b.fn_name.in_code()))
             .says(message);
         if let Some(note) = &b.deprecated {
             let message = format!("the new operation is deprecated: {note}");
             self.note(Level::Warning, Affects::None, "operation-deprecated", &loc)
-                .rust(Some(&b.fn_name))
+                .rust(Some(&b.fn_name.in_code()))
                 .says(message);
         }
     }
@@ -233,14 +233,14 @@ impl Diff<'_> {
             "summary",
             a.summary.as_deref(),
             b.summary.as_deref(),
-            Some(&b.fn_name),
+            Some(&b.fn_name.in_code()),
         );
         self.docs(
             &loc,
             "description",
             a.description.as_deref(),
             b.description.as_deref(),
-            Some(&b.fn_name),
+            Some(&b.fn_name.in_code()),
         );
         self.params(a, b);
         self.body(a, b);
@@ -302,10 +302,11 @@ impl Diff<'_> {
         if a.fn_name != b.fn_name {
             let message = format!(
                 "generated function renamed from `{}()` to `{}()`",
-                a.fn_name, b.fn_name
+                a.fn_name.in_code(),
+                b.fn_name.in_code()
             );
             self.note(Level::Breaking, Affects::Rust, "function-renamed", loc)
-                .rust(Some(&b.fn_name))
+                .rust(Some(&b.fn_name.in_code()))
                 .says(message);
         }
         if a.names.result != b.names.result {
@@ -324,10 +325,10 @@ impl Diff<'_> {
             (None, Some(note)) => {
                 let message = format!(
                     "operation is now deprecated: {note}; `{}()` gets `#[deprecated]`",
-                    b.fn_name
+                    b.fn_name.in_code()
                 );
                 self.note(Level::Warning, Affects::None, "operation-deprecated", loc)
-                    .rust(Some(&b.fn_name))
+                    .rust(Some(&b.fn_name.in_code()))
                     .says(message);
             }
             (Some(_), None) => {
@@ -338,7 +339,7 @@ impl Diff<'_> {
                     "operation-undeprecated",
                     loc,
                 )
-                .rust(Some(&b.fn_name))
+                .rust(Some(&b.fn_name.in_code()))
                 .says(message);
             }
             _ => {}
@@ -404,11 +405,11 @@ impl Diff<'_> {
                     "{} parameter `{}` removed: the argument `{}` of `{}()` goes away",
                     location(pa.location),
                     pa.wire_name,
-                    pa.rust_name,
-                    b.fn_name
+                    pa.rust_name.in_code(),
+                    b.fn_name.in_code()
                 );
                 self.note(Level::Breaking, Affects::Rust, "parameter-removed", &loc)
-                    .rust(Some(&argument(b, &pa.rust_name)))
+                    .rust(Some(&argument(b, &pa.rust_name.in_code())))
                     .says(message);
             }
             (None, Some(pb)) => {
@@ -420,11 +421,11 @@ impl Diff<'_> {
                     "new {how} {} parameter `{}`: `{}()` takes a new argument `{}`",
                     location(pb.location),
                     pb.wire_name,
-                    b.fn_name,
-                    pb.rust_name
+                    b.fn_name.in_code(),
+                    pb.rust_name.in_code()
                 );
                 self.note(level, affects, "parameter-added", &loc)
-                    .rust(Some(&argument(b, &pb.rust_name)))
+                    .rust(Some(&argument(b, &pb.rust_name.in_code())))
                     .says(message);
             }
             (None, None) => {}
@@ -432,7 +433,7 @@ impl Diff<'_> {
     }
 
     fn param(&mut self, b: &Operation, pa: &Param, pb: &Param, loc: &Loc) {
-        let item = argument(b, &pb.rust_name);
+        let item = argument(b, &pb.rust_name.in_code());
         self.param_name(b, pa, pb, loc);
         let what = format!("{} parameter `{}`", location(pb.location), pb.wire_name);
         self.required(loc, &what, pa.required, pb.required, &item);
@@ -454,7 +455,7 @@ impl Diff<'_> {
     }
 
     fn param_name(&mut self, b: &Operation, pa: &Param, pb: &Param, loc: &Loc) {
-        let item = argument(b, &pb.rust_name);
+        let item = argument(b, &pb.rust_name.in_code());
         let loc_name = location(pb.location);
         // Rust has no named arguments: a renamed argument keeps its position, so
         // calling code compiles as before, and the path template is filled the same.
@@ -463,7 +464,11 @@ impl Diff<'_> {
                 "{loc_name} parameter `{}` renamed to `{}`: the argument `{}` of `{}()` \
                  is now named `{}`; arguments are passed by position, so calling code and \
                  the request are unchanged",
-                pa.wire_name, pb.wire_name, pa.rust_name, b.fn_name, pb.rust_name
+                pa.wire_name,
+                pb.wire_name,
+                pa.rust_name.in_code(),
+                b.fn_name.in_code(),
+                pb.rust_name.in_code()
             );
             self.note(Level::Docs, Affects::None, "parameter-renamed", loc)
                 .rust(Some(&item))
@@ -520,7 +525,7 @@ impl Diff<'_> {
             (Some(_), None) => {
                 let message = format!(
                     "request body removed: the argument `body` of `{}()` goes away",
-                    a.fn_name
+                    a.fn_name.in_code()
                 );
                 self.note(Level::Breaking, Affects::Rust, "body-removed", &loc)
                     .rust(Some(&item))
@@ -534,7 +539,8 @@ impl Diff<'_> {
                 };
                 let message = format!(
                     "new {how} request body `{}`: `{}()` takes a new argument `body`",
-                    bb.content_type, b.fn_name
+                    bb.content_type,
+                    b.fn_name.in_code()
                 );
                 self.note(Level::Breaking, affects, "body-added", &loc)
                     .rust(Some(&item))
@@ -696,7 +702,7 @@ fn location(location: ParamLocation) -> &'static str {
 
 /// How findings name a function argument: `function(argument)`.
 fn argument(op: &Operation, name: &str) -> String {
-    format!("{}({name})", op.fn_name)
+    format!("{}({name})", op.fn_name.in_code())
 }
 
 fn body_kind(body: &ResponseBody) -> String {

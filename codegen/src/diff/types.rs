@@ -204,7 +204,7 @@ impl Diff<'_> {
     }
 
     fn field(&mut self, owner: &str, a: &Field, b: &Field, place: &Place) {
-        let item = format!("{owner}.{}", b.rust_name);
+        let item = format!("{owner}.{}", b.rust_name.in_code());
         let place = Place {
             rust_item: Some(item.clone()),
             ..place.clone()
@@ -212,7 +212,8 @@ impl Diff<'_> {
         if a.rust_name != b.rust_name {
             let message = format!(
                 "field `{owner}.{}` renamed to `{}`",
-                a.rust_name, b.rust_name
+                a.rust_name.in_code(),
+                b.rust_name.in_code()
             );
             self.note(Level::Breaking, Affects::Rust, "field-renamed", &place.loc)
                 .rust(Some(&item))
@@ -306,7 +307,7 @@ impl Diff<'_> {
 
     /// A property that exists on one side only.
     fn field_presence(&mut self, owner: &str, field: &Field, place: &Place, added: bool) {
-        let item = format!("{owner}.{}", field.rust_name);
+        let item = format!("{owner}.{}", field.rust_name.in_code());
         let what = &place.what;
         let (level, affects, kind, message) = match (added, field.required, place.direction) {
             (true, true, Direction::Request) => (

@@ -166,13 +166,13 @@ impl Diff<'_> {
                 gone.describe()
             );
             self.note(Level::Breaking, Affects::Wire, "security-removed", &loc)
-                .rust(Some(&b.fn_name))
+                .rust(Some(&b.fn_name.in_code()))
                 .says(message);
         }
         for added in new.difference(&old) {
             let message = format!("authentication with {} is now accepted", added.describe());
             self.note(Level::Additive, Affects::Wire, "security-added", &loc)
-                .rust(Some(&b.fn_name))
+                .rust(Some(&b.fn_name.in_code()))
                 .says(message);
         }
     }

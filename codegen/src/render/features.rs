@@ -101,7 +101,7 @@ pub fn product_module(
     products: &Products,
     cfg: &TokenStream,
 ) -> TokenStream {
-    let module = super::ident(&naming::value_name(product));
+    let module = super::value_ident(&naming::value_name(product));
     let mut lines = vec![format!(
         " The operations of the `{product}` product, compiled with the Cargo feature \
          `{product}`: {} methods of [`Client`](super::Client), by tag.",
@@ -145,12 +145,11 @@ fn escape_markdown(text: &str) -> String {
 fn method_line(op: &Operation) -> String {
     let path = code_span(&op.path.raw);
     let method = op.method.wire();
-    match op.fn_name.strip_prefix("r#") {
-        Some(raw) => format!(" - `Client::{raw}`: `{method}` {path}"),
-        None => format!(
-            " - [`Client::{0}`](super::Client::{0}): `{method}` {path}",
-            op.fn_name
-        ),
+    let name = op.fn_name.plain();
+    if op.fn_name.is_raw() {
+        format!(" - `Client::{name}`: `{method}` {path}")
+    } else {
+        format!(" - [`Client::{name}`](super::Client::{name}): `{method}` {path}")
     }
 }
 

@@ -16,6 +16,7 @@ use quote::quote;
 
 use crate::error::Result;
 use crate::ir::{Api, TypeRef};
+use crate::naming::RustName;
 use crate::products::Products;
 
 /// Renders the whole API, each part in name order: types, the `Client` with one
@@ -86,11 +87,17 @@ pub fn render_gated(api: &Api, products: &Products) -> Result<TokenStream> {
     Ok(out)
 }
 
-/// An identifier from a name that `naming` produced (raw identifiers included).
+/// An identifier from a type name or other name that is never a keyword.
 fn ident(name: &str) -> Ident {
-    match name.strip_prefix("r#") {
-        Some(raw) => Ident::new_raw(raw, Span::call_site()),
-        None => Ident::new(name, Span::call_site()),
+    Ident::new(name, Span::call_site())
+}
+
+/// The identifier of a snake_case name from `naming`: raw when `naming` says so.
+fn value_ident(name: &RustName) -> Ident {
+    if name.is_raw() {
+        Ident::new_raw(name.plain(), Span::call_site())
+    } else {
+        Ident::new(name.plain(), Span::call_site())
     }
 }
 

@@ -11,7 +11,7 @@ use quote::quote;
 
 use super::docs::{code_span, doc_attrs, prose};
 use super::request::{Args, request_body};
-use super::{ident, rust_type};
+use super::{ident, rust_type, value_ident};
 use crate::ir::{Api, Operation, ParamLocation, ResponseBody, TypeRef};
 
 /// `pub type {Operation}Result = …;` unless the returned type already has that name.
@@ -27,10 +27,7 @@ pub fn render_alias(op: &Operation) -> Option<TokenStream> {
     }
     let alias = ident(name);
     let target = rust_type(inner);
-    let doc = format!(
-        " {what} of [`Client::{}`].",
-        op.fn_name.trim_start_matches("r#")
-    );
+    let doc = format!(" {what} of [`Client::{}`].", op.fn_name.plain());
     Some(quote! {
         #[doc = #doc]
         pub type #alias = #target;
@@ -92,14 +89,14 @@ fn render_plain_methods(op: &Operation, api: &Api) -> TokenStream {
     let names = args.names();
     let returns = returns(op);
     let ty = &returns.ty;
-    let (name, with_response) = (ident(&op.fn_name), ident(&op.with_response_name));
+    let (name, with_response) = (
+        value_ident(&op.fn_name),
+        value_ident(&op.with_response_name),
+    );
     let docs = operation_docs(op);
     let deprecated = deprecated(op);
     let allow = deprecated.as_ref().map(|_| quote!(#[allow(deprecated)]));
-    let with_docs = with_response_doc(&format!(
-        "[`Client::{}`]",
-        op.fn_name.trim_start_matches("r#")
-    ));
+    let with_docs = with_response_doc(&format!("[`Client::{}`]", op.fn_name.plain()));
     let body = request_body(op, &returns.send);
     quote! {
         #docs
@@ -130,7 +127,7 @@ fn render_builder_method(op: &Operation, api: &Api, builder: &str) -> TokenStrea
     let optional = args.optional_names();
     let (generics, bounds) = (args.generics_with_lifetime(), args.bounds());
     let builder = ident(builder);
-    let name = ident(&op.fn_name);
+    let name = value_ident(&op.fn_name);
     let docs = operation_docs(op);
     let deprecated = deprecated(op);
     quote! {
@@ -158,7 +155,7 @@ pub fn render_builder(op: &Operation, api: &Api) -> Option<TokenStream> {
     let returns = returns(op);
     let ty = &returns.ty;
     let body = request_body(op, &returns.send);
-    let method = op.fn_name.trim_start_matches("r#");
+    let method = op.fn_name.plain();
     let doc = format!(
         " A request to [`Client::{method}`]: set optional parameters, then [`send`](Self::send) it."
     );
@@ -223,7 +220,7 @@ fn operation_docs(op: &Operation) -> TokenStream {
         .iter()
         .filter(positional)
         .map(|p| {
-            let name = p.rust_name.trim_start_matches("r#");
+            let name = p.rust_name.plain();
             match p
                 .description
                 .as_deref()

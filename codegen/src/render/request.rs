@@ -5,7 +5,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::{ident, rust_type};
+use super::{ident, rust_type, value_ident};
 use crate::ir::{
     Api, Body, Checks, Operation, Param, ParamLocation, PathSegment, TypeKind, TypeRef,
 };
@@ -13,6 +13,8 @@ use crate::ir::{
 /// One argument: a parameter or the body.
 struct Arg {
     name: Ident,
+    /// The name as prose writes it, without `r#`: the setter a message points to.
+    plain: String,
     /// The name on the wire, for the error when a required setter was not called.
     wire: String,
     /// What it is on the wire: "query parameter", "header", "request body".
@@ -45,7 +47,8 @@ impl Args {
         let builder = op.builder.as_ref();
         let required_setters = builder.is_some_and(|b| b.required_setters);
         let params = op.params.iter().map(|p| Arg {
-            name: ident(&p.rust_name),
+            name: value_ident(&p.rust_name),
+            plain: p.rust_name.plain().to_string(),
             wire: p.wire_name.clone(),
             kind: match p.location {
                 ParamLocation::Path => "path parameter",
@@ -60,6 +63,7 @@ impl Args {
         });
         let body = op.body.iter().map(|b| Arg {
             name: ident("body"),
+            plain: "body".into(),
             wire: "body".into(),
             kind: "request body",
             ty: body_type(b, amp),
@@ -109,10 +113,7 @@ impl Args {
             .filter(|a| a.setter && a.required)
             .map(|a| {
                 let (name, wire) = (&a.name, a.wire.as_str());
-                let reason = format!(
-                    "is required: set it with `.{}(…)`",
-                    name.to_string().trim_start_matches("r#")
-                );
+                let reason = format!("is required: set it with `.{}(…)`", a.plain);
                 quote! {
                     let #name = #name.ok_or_else(|| ::cfgen_runtime::Error::invalid_input(#wire, #reason))?;
                 }
@@ -285,7 +286,7 @@ fn path_expr(op: &Operation) -> TokenStream {
                     .params
                     .iter()
                     .find(|p| p.location == ParamLocation::Path && &p.wire_name == wire);
-                let value = ident(param.map_or(wire.as_str(), |p| p.rust_name.as_str()));
+                let value = param.map_or_else(|| ident(wire), |p| value_ident(&p.rust_name));
                 let text = match param.map(|p| &p.ty) {
                     None | Some(TypeRef::String) => quote!(#value),
                     Some(TypeRef::Named(_)) => quote!(#value.as_str()),
@@ -303,7 +304,7 @@ fn path_expr(op: &Operation) -> TokenStream {
 }
 
 fn param_checks(param: &Param) -> TokenStream {
-    let (name, wire) = (ident(&param.rust_name), param.wire_name.as_str());
+    let (name, wire) = (value_ident(&param.rust_name), param.wire_name.as_str());
     let c = &param.checks;
     let check = match (&param.location, &param.ty) {
         (ParamLocation::Path, TypeRef::String) => {
@@ -367,7 +368,7 @@ fn opt(value: Option<usize>) -> TokenStream {
 /// Resolve guarantees the type prints itself (scalars, enums) or is an array of such,
 /// which repeats the parameter.
 fn attach_param(param: &Param) -> TokenStream {
-    let (name, wire) = (ident(&param.rust_name), param.wire_name.as_str());
+    let (name, wire) = (value_ident(&param.rust_name), param.wire_name.as_str());
     let method = match param.location {
         ParamLocation::Header => quote!(header),
         _ => quote!(query),

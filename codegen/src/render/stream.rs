@@ -5,18 +5,18 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::{ident, rust_type};
+use super::{rust_type, value_ident};
 use crate::ir::{Operation, Pagination, PaginationStyle, ResponseBody, TypeRef};
 
 /// `pub fn stream(self) -> …Stream<'a, Item>` for the builder of `op`, when it pages.
 pub fn render_stream(op: &Operation, builder: &Ident) -> Option<TokenStream> {
     let pagination = op.pagination.as_ref()?;
-    let param = ident(&pagination.param);
+    let param = value_ident(&pagination.param);
     let wire = op
         .params
         .iter()
         .find(|p| p.rust_name == pagination.param)
-        .map_or(pagination.param.as_str(), |p| p.wire_name.as_str());
+        .map_or(pagination.param.plain(), |p| p.wire_name.as_str());
     let item = rust_type(&pagination.item);
     let bounds = send_bounds(op);
     let id = &op.id;
@@ -61,7 +61,7 @@ fn render_pages(
     items: &TokenStream,
     wire: &str,
 ) -> TokenStream {
-    let param = ident(&pagination.param);
+    let param = value_ident(&pagination.param);
     let ty = op
         .params
         .iter()

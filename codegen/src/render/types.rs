@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs::{code_span, doc_attrs};
-use super::{ident, rust_type};
+use super::{ident, rust_type, value_ident};
 use crate::ir::{Api, Field, SignaturePart, TypeDef, TypeKind, TypeRef, Variant};
 use crate::naming::{self, Scope};
 
@@ -53,10 +53,12 @@ pub fn field_owners(api: &Api) -> BTreeMap<&str, String> {
             let Some(inner) = innermost_name(&field.ty) else {
                 continue;
             };
-            let line = match field.rust_name.strip_prefix("r#") {
-                // Intra-doc links do not take raw identifiers.
-                Some(raw) => format!(" The type of `{}::{raw}`.", def.name),
-                None => format!(" The type of [`{}::{}`].", def.name, field.rust_name),
+            let name = field.rust_name.plain();
+            // Intra-doc links do not take raw identifiers.
+            let line = if field.rust_name.is_raw() {
+                format!(" The type of `{}::{name}`.", def.name)
+            } else {
+                format!(" The type of [`{}::{name}`].", def.name)
             };
             owners.entry(inner).or_default().push(line);
         }
@@ -93,7 +95,7 @@ fn innermost_name(ty: &TypeRef) -> Option<&str> {
 /// invented sentence.
 fn type_docs(def: &TypeDef, owner: Option<&String>) -> Option<TokenStream> {
     let role = def.role.as_ref().map(|role| {
-        let method = role.method.trim_start_matches("r#");
+        let method = role.method.plain();
         let what = match role.part {
             SignaturePart::Body => "The request body",
             SignaturePart::Result => "The `result`",
@@ -146,10 +148,9 @@ fn description(field: &Field) -> Option<&str> {
 
 fn render_field(field: &Field) -> TokenStream {
     let docs = doc_attrs(description(field));
-    let name = ident(&field.rust_name);
+    let name = value_ident(&field.rust_name);
     let wire = &field.wire_name;
-    let rename = (field.rust_name.trim_start_matches("r#") != wire)
-        .then(|| quote!(#[serde(rename = #wire)]));
+    let rename = (field.rust_name.plain() != wire).then(|| quote!(#[serde(rename = #wire)]));
     let optional = !field.required;
     let skip = optional
         .then(|| quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]));

@@ -26,7 +26,7 @@ use serde_json::Value;
 use crate::error::{Error, Result, Skip};
 use crate::ir::{Api, ResponseBody, TypeDef, TypeKind, TypeRef};
 use crate::load::Document;
-use crate::naming::{self, Scope};
+use crate::naming::{self, RustName, Scope};
 use crate::select::Located;
 use crate::settings::Settings;
 
@@ -105,7 +105,7 @@ struct Resolver<'a> {
     /// Names and refs added since the last checkpoint, for rollback.
     journal: Vec<Added>,
     /// The method name of every selected operation, by operationId.
-    methods: BTreeMap<String, String>,
+    methods: BTreeMap<String, RustName>,
 }
 
 enum Added {

@@ -177,7 +177,7 @@ impl Resolver<'_> {
         }
         let text = wire_text(&ty, location, exploded(param), &self.api);
         Ok(vec![Param {
-            rust_name: scope.claim(naming::value_name(&data.name)),
+            rust_name: scope.claim_value(naming::value_name(&data.name)),
             wire_name: data.name.clone(),
             location,
             required,
@@ -356,7 +356,7 @@ impl Resolver<'_> {
                 Some(twin) => match self.methods.get(twin) {
                     Some(method) => format!(
                         "deprecated in the OpenAPI document; use `Client::{}` instead",
-                        method.trim_start_matches("r#")
+                        method.plain()
                     ),
                     None => format!(
                         "deprecated in the OpenAPI document; use operation `{twin}` instead (not generated in this client)"
@@ -464,7 +464,7 @@ fn spread_object(
             };
             let ty = strip_nullable(field.ty);
             Param {
-                rust_name: scope.claim(naming::value_name(&rust_stem)),
+                rust_name: scope.claim_value(naming::value_name(&rust_stem)),
                 wire_name,
                 location: ParamLocation::Query,
                 required: required && field.required,
@@ -512,7 +512,7 @@ fn is_enum(ty: &TypeRef, api: &ir::Api) -> bool {
 fn implicit_path_param(name: &str, scope: &mut Scope) -> Param {
     Param {
         wire_name: name.to_string(),
-        rust_name: scope.claim(naming::value_name(name)),
+        rust_name: scope.claim_value(naming::value_name(name)),
         location: ParamLocation::Path,
         required: true,
         ty: TypeRef::String,

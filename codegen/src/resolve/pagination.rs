@@ -32,6 +32,7 @@ use crate::ir::{
     self, Field, Method, Pagination, PaginationStyle, Param, ParamLocation, ResponseBody, TypeKind,
     TypeRef,
 };
+use crate::naming::RustName;
 use crate::select::Located;
 
 /// The name of the operation extension that overrides detection.
@@ -204,7 +205,7 @@ fn items(response: &ir::Response) -> Option<TypeRef> {
 
 /// The Rust name of the optional query parameter `wire` that carries the position: a
 /// string for a cursor, a number (or a string) for a page.
-fn position_param(params: &[Param], wire: &str, style: &PaginationStyle) -> Option<String> {
+fn position_param(params: &[Param], wire: &str, style: &PaginationStyle) -> Option<RustName> {
     let param = params
         .iter()
         .find(|p| p.location == ParamLocation::Query && p.wire_name == wire && !p.required)?;

@@ -165,7 +165,7 @@ fn read_only_path_parameters_are_still_arguments() {
     ));
     let param = &api.operations["op"].params[0];
     assert_eq!(
-        (param.rust_name.as_str(), param.location, &param.ty),
+        (param.rust_name.plain(), param.location, &param.ty),
         ("id", ParamLocation::Path, &TypeRef::String)
     );
     assert_eq!(param.checks.max_length, Some(32));
@@ -287,7 +287,7 @@ fn duplicate_operation_ids_both_generate() {
     let fns: Vec<(&str, &str)> = api
         .operations
         .iter()
-        .map(|(k, op)| (k.as_str(), op.fn_name.as_str()))
+        .map(|(k, op)| (k.as_str(), op.fn_name.plain()))
         .collect();
     assert_eq!(fns, [("list", "list"), ("list@GET /b", "list_2")]);
 }
@@ -413,7 +413,7 @@ fn path_and_query_parameters_with_one_rust_name_stay_apart() {
     let names: Vec<(&str, &str)> = api.operations["op"]
         .params
         .iter()
-        .map(|p| (p.wire_name.as_str(), p.rust_name.as_str()))
+        .map(|p| (p.wire_name.as_str(), p.rust_name.plain()))
         .collect();
     assert_eq!(
         names,
@@ -540,14 +540,7 @@ fn query_objects_spread_into_one_argument_per_property() {
     let api = resolve_all(&doc_with(op, json!({})));
     let got: Vec<(&str, &str, bool, &TypeRef)> = api.operations["op"].params[1..]
         .iter()
-        .map(|p| {
-            (
-                p.wire_name.as_str(),
-                p.rust_name.as_str(),
-                p.required,
-                &p.ty,
-            )
-        })
+        .map(|p| (p.wire_name.as_str(), p.rust_name.plain(), p.required, &p.ty))
         .collect();
     assert_eq!(
         got,

@@ -191,7 +191,7 @@ impl Resolver<'_> {
             let hint = naming::property_hint(owner, &wire_name);
             let ty = self.type_of(&property.schema, &hint, &property.at)?;
             fields.push(Field {
-                rust_name: scope.claim(naming::value_name(&wire_name)),
+                rust_name: scope.claim_value(naming::value_name(&wire_name)),
                 boxed: self.points_at_building(&ty),
                 required: required.contains(&wire_name),
                 description: self.description_of(&property.schema),
