@@ -39,7 +39,15 @@ fn every_workspace_dependency_is_used_by_a_member() {
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
     let used: Vec<String> = members(&manifest)
         .iter()
-        .map(|m| std::fs::read_to_string(root.join(m).join("Cargo.toml")).unwrap())
+        .flat_map(|m| match m.strip_suffix("/*") {
+            // A glob member (`cloudflare-typed/products/*`): every folder in it.
+            Some(dir) => std::fs::read_dir(root.join(dir))
+                .unwrap()
+                .map(|entry| entry.unwrap().path())
+                .collect(),
+            None => vec![root.join(m)],
+        })
+        .map(|dir| std::fs::read_to_string(dir.join("Cargo.toml")).unwrap())
         .collect();
     let inherits = |name: &str| {
         used.iter().flat_map(|m| m.lines()).any(|line| {

@@ -1,8 +1,8 @@
-//! Freshness and consumer layer of `cloudflare-typed`: its committed code and
-//! `[features]` table equal what `cfgen --config cloudflare-typed/cfgen.toml generate`
-//! writes from the real document, and a crate outside the workspace that enables two
-//! products compiles, calls one operation of each against the mock server, and cannot
-//! call a third.
+//! Freshness and consumer layer of `cloudflare-typed`: its committed code, the generated
+//! tables of its `Cargo.toml` and its product crates (`products/`) equal what
+//! `cfgen --config cloudflare-typed/cfgen.toml generate` writes from the real document,
+//! and a crate outside the workspace that enables two products compiles, calls one
+//! operation of each against the mock server, and cannot call a third.
 //!
 //! These tests live in the crate they check, unlike `generated/`'s freshness test,
 //! because with its default features (none) the crate compiles none of the generated
@@ -68,16 +68,33 @@ fn committed_whole_api_is_fresh() {
     let out = config.out.as_deref().expect("the config names the crate");
     let manifest_path = out.join("Cargo.toml");
     let manifest = std::fs::read_to_string(&manifest_path).expect("read Cargo.toml");
-    let features = generated.features.as_deref().expect("features are on");
+    let features = generated
+        .features
+        .as_deref()
+        .expect("product crates are on");
     let manifest = cfgen::write::splice_features(&manifest_path, &manifest, features)
         .expect("Cargo.toml has the feature markers");
-    let diffs: Vec<String> = [
-        stale(&out.join("src/generated.rs"), &generated.code),
-        stale(&manifest_path, &manifest),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let mut files = vec![
+        (out.join("src/generated.rs"), generated.code.clone()),
+        (manifest_path, manifest),
+    ];
+    let members = generated.members.iter();
+    files.extend(members.map(|(path, text)| (out.join(path), text.clone())));
+    assert!(
+        files.len() > 100,
+        "every product is a crate: {} files",
+        files.len()
+    );
+    let retired = cfgen::write::retired_members(out, files.iter().map(|(p, _)| p.as_path()))
+        .expect("list products/");
+    assert!(
+        retired.is_empty(),
+        "product crates the document no longer has: {retired:?}; `{REGENERATE}` removes them"
+    );
+    let diffs: Vec<String> = files
+        .iter()
+        .filter_map(|(path, text)| stale(path, text))
+        .collect();
     assert!(
         diffs.is_empty(),
         "cloudflare-typed was stale and has been rewritten: regenerate with `{REGENERATE}` \
@@ -140,11 +157,13 @@ async fn main() -> Result<(), cloudflare_typed::Error> {
         .base_url(base_url)
         .build()?;
     let namespace = client
+        .workers_kv()
         .workers_kv_namespace_get_a_namespace("acc", "ns")
         .await?
         .expect("a namespace");
     println!("namespace title: {}", namespace.title);
     let record = client
+        .dns_records()
         .dns_records_for_a_zone_dns_record_details("zone", "rec")
         .await?;
     println!("record: {record:?}");
@@ -156,7 +175,7 @@ async fn main() -> Result<(), cloudflare_typed::Error> {
 const DISABLED: &str = r#"
 fn main() {
     let client = cloudflare_typed::Client::builder().api_token("t").build().unwrap();
-    let _ = client.zones_0_get("zone");
+    let _ = client.zones().zones_0_get("zone");
 }
 "#;
 
@@ -217,5 +236,5 @@ async fn a_consumer_with_two_products_calls_both_and_nothing_else() {
         !checked,
         "a method of a disabled product compiled:\n{output}"
     );
-    assert!(output.contains("no method named `zones_0_get`"), "{output}");
+    assert!(output.contains("no method named `zones`"), "{output}");
 }

@@ -195,6 +195,21 @@ impl Builder {
     /// Generates and writes `<out dir>/<file name>`, leaving the file untouched when
     /// it already holds the same code so that cargo does not rebuild needlessly.
     pub fn write(&self) -> Result<Written> {
+        if let Some(facade) = &self.settings.product_crates {
+            return Err(Error::Config {
+                file: self
+                    .config
+                    .as_deref()
+                    .unwrap_or(&self.spec)
+                    .display()
+                    .to_string(),
+                line: None,
+                message: format!(
+                    "`product_crates = \"{facade}\"` writes a family of crates, which a build \
+                     script cannot add to a workspace: run `cfgen generate` instead"
+                ),
+            });
+        }
         // Checked first: a missing output directory should not cost a 4 MB parse.
         let dir = self.resolved_out_dir(std::env::var_os("OUT_DIR"))?;
         let generated = self.generate()?;
@@ -273,7 +288,7 @@ mod tests {
             all: true,
             strip_prefixes: vec!["workers-kv-".into()],
             strict: true,
-            features: false,
+            product_crates: None,
         };
         assert_eq!(builder.settings, want);
         assert_eq!(Builder::new("a.yaml").settings(want.clone()).settings, want);
@@ -344,7 +359,7 @@ mod tests {
                 all: false,
                 strip_prefixes: vec!["p-".into()],
                 strict: true,
-                features: false,
+                product_crates: None,
             }
         );
         assert_eq!(builder.out_dir, None, "a build script writes into OUT_DIR");

@@ -11,7 +11,8 @@
 //! all = false                         # every operation in the document
 //! strip_prefixes = ["workers-kv_", "workers-kv-"]
 //! strict = false                      # fail instead of skipping what cannot be generated
-//! features = false                    # one Cargo feature per product, every item gated
+//! product_crates = "cloudflare-typed" # one crate and one Cargo feature per product, behind
+//!                                     # this facade crate (see `Settings::product_crates`)
 //!
 //! [diff]
 //! fail_on = "breaking"                # breaking | warning | additive | docs | none
@@ -109,7 +110,7 @@ struct Raw {
     #[serde(default)]
     strict: bool,
     #[serde(default)]
-    features: bool,
+    product_crates: Option<String>,
     #[serde(default)]
     diff: RawDiff,
 }
@@ -146,7 +147,7 @@ impl Config {
                 all: raw.all,
                 strip_prefixes: raw.strip_prefixes,
                 strict: raw.strict,
-                features: raw.features,
+                product_crates: raw.product_crates,
             },
             fail_on: raw.diff.fail_on,
         })
@@ -207,7 +208,7 @@ fail_on = "warning"
                 all: false,
                 strip_prefixes: vec!["workers-kv_".into()],
                 strict: true,
-                features: false,
+                product_crates: None,
             }
         );
         assert_eq!(config.fail_on, Some(FailOn::Warning));

@@ -4,10 +4,10 @@
 //!
 //! | stage | module | does |
 //! |---|---|---|
-//! | 1 | [`load`], [`overlay`], `select`, `products` | reads JSON or YAML, checks the version, applies overlays, finds the selected operations and, with [`Settings::features`], sorts them into products (one Cargo feature each) |
+//! | 1 | [`load`], [`overlay`], `select`, `products` | reads JSON or YAML, checks the version, applies overlays, finds the selected operations and, with [`Settings::product_crates`], sorts them into products (one crate and one Cargo feature each) |
 //! | 2 | `resolve` | follows `$ref`s, merges `allOf`, names everything (through `naming`): the `ir` |
 //! | 3 | `render` | IR to tokens with `quote!` |
-//! | 4 | `format` | tokens to text with `prettyplease`, `@generated` header |
+//! | 4 | `format`, `manifest` | tokens to text with `prettyplease`, `@generated` header; a crate family's `Cargo.toml`s |
 //! | 5 | [`write`](mod@write) | writes only on change, atomically |
 //!
 //! [`generate`] runs stages 1b to 4 without any I/O and is what every front end calls.
@@ -87,6 +87,7 @@ pub mod error;
 mod format;
 mod ir;
 pub mod load;
+mod manifest;
 mod naming;
 pub mod overlay;
 mod products;
@@ -109,14 +110,19 @@ pub use settings::{BULK_DELETE_OPERATION, LIST_KEYS_OPERATION, Settings, WORKERS
 /// The output of one generation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Generated {
-    /// The formatted Rust source, `@generated` header included.
+    /// The formatted Rust source, `@generated` header included: the crate's
+    /// `src/generated.rs` (with product crates, the facade's).
     pub code: String,
     /// Operations that were selected but could not be generated, with the reason.
     pub skipped: Vec<Skip>,
-    /// With [`Settings::features`]: the body of the crate's `[features]` table (one
-    /// feature per product, the families, `full`), which [`write::splice_features`]
-    /// puts into its `Cargo.toml`.
+    /// With [`Settings::product_crates`]: the tables the generator owns in the facade's
+    /// `Cargo.toml` (`[features]`, one per product, the families, `full`; the product
+    /// crates as optional dependencies), which [`write::splice_features`] puts in.
     pub features: Option<String>,
+    /// With [`Settings::product_crates`]: every file of the member crates, by path
+    /// relative to the facade crate (`products/workers-kv/Cargo.toml`,
+    /// `products/workers-kv/src/lib.rs`, …), in path order.
+    pub members: Vec<(String, String)>,
 }
 
 /// Generates the client code for the operations `settings` selects. Pure: no I/O.
@@ -130,17 +136,56 @@ pub fn generate(doc: &load::Document, settings: &Settings) -> Result<Generated> 
 fn generate_here(doc: &load::Document, settings: &Settings) -> Result<Generated> {
     let selected = select::select(doc, settings)?;
     let resolved = resolve::resolve(doc, &selected, settings)?;
-    let (tokens, features) = if settings.features {
-        let products = products::assign(doc, &selected);
-        let tokens = render::render_gated(&resolved.api, &products)?;
-        (tokens, Some(products::cargo_features(&products)))
-    } else {
-        (render::render(&resolved.api), None)
+    let Some(facade) = &settings.product_crates else {
+        return Ok(Generated {
+            code: format::format(render::render(&resolved.api), &doc.file)?,
+            skipped: resolved.skipped,
+            features: None,
+            members: Vec::new(),
+        });
     };
-    let code = format::format(tokens, &doc.file)?;
+    let family = render::Family { facade };
+    let products = products::assign(doc, &selected);
+    let tokens = render::render_family(&resolved.api, &products, &family)?;
+    let mut members = Vec::new();
+    for (product, code) in tokens.products {
+        let shared = tokens
+            .shared_users
+            .contains(&product)
+            .then_some(product.as_str());
+        let manifest = manifest::member_manifest(&family, &product, &doc.file, &[], shared);
+        members.push(member_files(&product, manifest, code, &doc.file)?);
+    }
+    if let Some(code) = tokens.shared {
+        let features: Vec<&str> = tokens.shared_users.iter().map(String::as_str).collect();
+        let manifest =
+            manifest::member_manifest(&family, render::SHARED, &doc.file, &features, None);
+        members.push(member_files(render::SHARED, manifest, code, &doc.file)?);
+    }
+    let mut members: Vec<(String, String)> = members.into_iter().flatten().collect();
+    members.sort();
     Ok(Generated {
-        code,
+        code: format::format(tokens.facade, &doc.file)?,
         skipped: resolved.skipped,
-        features,
+        features: Some(manifest::facade_tables(
+            &family,
+            &products,
+            &tokens.shared_users,
+        )),
+        members,
     })
+}
+
+/// A member crate's two files: its manifest and its formatted `src/lib.rs`.
+fn member_files(
+    member: &str,
+    manifest: String,
+    code: proc_macro2::TokenStream,
+    source: &str,
+) -> Result<[(String, String); 2]> {
+    let dir = manifest::member_dir(member);
+    Ok([
+        (format!("{dir}/Cargo.toml"), manifest),
+        (format!("{dir}/src/lib.rs"), format::format(code, source)?),
+    ])
 }

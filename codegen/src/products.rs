@@ -7,15 +7,19 @@
 //! 1. Cloudflare prefixes every component name with its product (`workers-kv_`,
 //!    `dns-records_`, `zones_`). An operation belongs to the product whose prefix its
 //!    own `$ref`s name most often (ties: alphabetical order).
-//! 2. An operation that refers to no component (Radar, Workers AI) belongs to its first
-//!    tag's family: the words that every such tag starting with the same word shares
-//!    (`Radar Attacks` and `Radar DNS` give `radar`; `Workers AI` and `Workers AI
-//!    Translation` give `workers-ai`).
+//! 2. An operation that refers to no component (Radar, Workers AI) belongs to the
+//!    product of its first tag (`Radar Attacks` gives `radar-attacks`). Such tags that
+//!    start with the same words form a family: the words every tag starting with the
+//!    same word shares (`Radar Attacks` and `Radar DNS` give `radar`; `Workers AI` and
+//!    `Workers AI Translation` give `workers-ai`), and the family's feature enables
+//!    them all. Radar alone is a third of the API: as one crate it would be compiled
+//!    by one core while the other idles.
 //! 3. Without tags, the product is `untagged`.
 //!
 //! Features that group a family, such as `dns` for `dns-records`, `dns-firewall` and the
-//! other `dns-` products, exist when at least [`FAMILY_MIN`] products share a first word
-//! that is not itself a product.
+//! other `dns-` products, also exist when at least [`FAMILY_MIN`] products share a first
+//! word that is not itself a product. A family whose name is also a product's
+//! (`workers-ai`) is one feature: it enables the product and the rest of the family.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,8 +32,9 @@ use crate::select::{Located, all_operations};
 /// enables them all: two would invent groups such as `zone` next to `zones`.
 pub const FAMILY_MIN: usize = 3;
 
-/// Feature names Cargo or this crate reserve; a product with one of them gets `-api`.
-const RESERVED: [&str; 2] = ["default", "full"];
+/// Names Cargo or the generated crates reserve (features, the shared crate, the
+/// feature map module); a product with one of them gets `-api`.
+const RESERVED: [&str; 4] = ["default", "full", "shared", "feature-map"];
 
 /// The products of one generation: every operation's product and the family features.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -47,11 +52,22 @@ pub struct Products {
 
 /// Sorts `selected` into products, by the rules in the module docs.
 pub fn assign(doc: &Document, selected: &[Located]) -> Products {
-    let fallback = tag_families(doc);
+    let tag_family = tag_families(doc);
     let mut products = Products::default();
+    let mut by_tag: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for op in selected {
+        let by_tag_family = || {
+            let tag = op.tags.first()?;
+            let family = tag_family.get(tag)?;
+            let product = unreserved(feature_name(tag));
+            by_tag
+                .entry(unreserved(family.clone()))
+                .or_default()
+                .insert(product.clone());
+            Some(product)
+        };
         let product = prefix_product(doc, op)
-            .or_else(|| op.tags.first().and_then(|t| fallback.get(t).cloned()))
+            .or_else(by_tag_family)
             .unwrap_or_else(|| "untagged".to_string());
         let product = unreserved(product);
         products
@@ -65,6 +81,14 @@ pub fn assign(doc: &Document, selected: &[Located]) -> Products {
         products.of_operation.insert(op.key.clone(), product);
     }
     products.families = families(products.tags.keys());
+    for (family, members) in by_tag {
+        if members.len() > 1 || !members.contains(&family) {
+            products.families.entry(family).or_default().extend(members);
+        }
+    }
+    for (family, members) in &mut products.families {
+        members.remove(family);
+    }
     products
 }
 
@@ -196,25 +220,6 @@ fn families<'a>(products: impl Iterator<Item = &'a String>) -> BTreeMap<String, 
     by_word
 }
 
-/// The `[features]` table of the generated crate's `Cargo.toml`: `default`, `full`, the
-/// families and one feature per product, in name order, one name a line so that a spec
-/// update shows as a readable diff.
-pub fn cargo_features(products: &Products) -> String {
-    let list = |names: &mut dyn Iterator<Item = &String>| {
-        let lines: String = names.map(|n| format!("    \"{n}\",\n")).collect();
-        format!("[\n{lines}]")
-    };
-    let mut out = String::from("default = []\n");
-    out.push_str(&format!("full = {}\n", list(&mut products.tags.keys())));
-    for (family, members) in &products.families {
-        out.push_str(&format!("{family} = {}\n", list(&mut members.iter())));
-    }
-    for product in products.tags.keys() {
-        out.push_str(&format!("{product} = []\n"));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,19 +256,27 @@ mod tests {
                 ("b", "dns-firewall"),
                 ("c", "dns-analytics"),
                 ("f", "full-api"),
-                ("r1", "radar"),
-                ("r2", "radar"),
+                ("r1", "radar-attacks"),
+                ("r2", "radar-dns"),
                 ("u", "untagged"),
                 ("w", "workers-ai"),
-                ("w2", "workers-ai"),
+                ("w2", "workers-ai-translation"),
             ]
         );
-        let dns: Vec<&str> = products.families["dns"]
+        let families: Vec<(&str, Vec<&str>)> = products
+            .families
             .iter()
-            .map(String::as_str)
+            .map(|(f, m)| (f.as_str(), m.iter().map(String::as_str).collect()))
             .collect();
-        assert_eq!(dns, ["dns-analytics", "dns-firewall", "dns-records"]);
-        assert_eq!(products.families.len(), 1);
+        assert_eq!(
+            families,
+            [
+                ("dns", vec!["dns-analytics", "dns-firewall", "dns-records"]),
+                ("radar", vec!["radar-attacks", "radar-dns"]),
+                // Also a product: its feature enables the product and the rest.
+                ("workers-ai", vec!["workers-ai-translation"]),
+            ]
+        );
     }
 
     #[test]
@@ -274,6 +287,11 @@ mod tests {
             .filter(|op| op.id == "w")
             .collect();
         assert_eq!(assign(&doc, &one).of_operation["w"], "workers-ai");
+        let two: Vec<Located> = all_operations(&doc)
+            .into_iter()
+            .filter(|op| op.id == "r2")
+            .collect();
+        assert_eq!(assign(&doc, &two).of_operation["r2"], "radar-dns");
     }
 
     #[test]

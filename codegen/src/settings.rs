@@ -25,10 +25,12 @@ pub struct Settings {
     /// Fail when any selected operation cannot be generated, instead of skipping it and
     /// listing it in the report.
     pub strict: bool,
-    /// Sort the operations into products and put every item behind the Cargo feature of
-    /// the products that use it (see the `products` stage); the crate's `Cargo.toml`
-    /// then needs the `[features]` table that [`Generated::features`](crate::Generated::features) holds.
-    pub features: bool,
+    /// Split the API into a family of crates named after this facade crate: the
+    /// operations are sorted into products (see the `products` stage), each product is
+    /// a crate of its own (`{name}-{product}`, in `products/{product}/`) and a Cargo
+    /// feature of the facade, which holds the `Client`. The facade's `Cargo.toml` then
+    /// needs the tables that [`Generated::features`](crate::Generated::features) holds.
+    pub product_crates: Option<String>,
 }
 
 impl Settings {

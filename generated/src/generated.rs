@@ -169,7 +169,7 @@ impl Client {
         namespace_id: &'a str,
     ) -> NamespaceListANamespaceSKeysRequest<'a> {
         NamespaceListANamespaceSKeysRequest {
-            client: self,
+            client: &self.inner,
             account_id,
             namespace_id,
             limit: ::std::option::Option::None,
@@ -184,7 +184,7 @@ pub type NamespaceListANamespaceSKeysResult = ::std::vec::Vec<Key>;
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct NamespaceListANamespaceSKeysRequest<'a> {
-    client: &'a Client,
+    client: &'a ::cfgen_runtime::Client,
     account_id: &'a str,
     namespace_id: &'a str,
     limit: ::std::option::Option<u64>,
@@ -225,8 +225,7 @@ impl<'a> NamespaceListANamespaceSKeysRequest<'a> {
         >,
         ::cfgen_runtime::Error,
     > {
-        let Self { client, account_id, namespace_id, limit, prefix, cursor } = self;
-        let inner = &client.inner;
+        let Self { client: inner, account_id, namespace_id, limit, prefix, cursor } = self;
         ::cfgen_runtime::validate::path_param(
             "account_id",
             account_id,

@@ -331,7 +331,7 @@ impl Client {
         body: &'a T2Body,
     ) -> T2Request<'a> {
         T2Request {
-            client: self,
+            client: &self.inner,
             n_2,
             n_3x,
             body,
@@ -370,7 +370,7 @@ pub type RiBenYuListResponse = ::std::vec::Vec<RiBenYu>;
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct T2Request<'a> {
-    client: &'a Client,
+    client: &'a ::cfgen_runtime::Client,
     n_2: &'a str,
     n_3x: &'a str,
     self_: ::std::option::Option<&'a str>,
@@ -407,8 +407,7 @@ impl<'a> T2Request<'a> {
         ::cfgen_runtime::ApiResponse<T2Response>,
         ::cfgen_runtime::Error,
     > {
-        let Self { client, n_2, n_3x, self_, self_2, dzemo, body } = self;
-        let inner = &client.inner;
+        let Self { client: inner, n_2, n_3x, self_, self_2, dzemo, body } = self;
         ::cfgen_runtime::validate::path_param("²", n_2, ::std::option::Option::None)?;
         ::cfgen_runtime::validate::path_param("٣x", n_3x, ::std::option::Option::None)?;
         let request = ::cfgen_runtime::Request::new(

@@ -300,7 +300,7 @@ impl Client {
         name: &'a str,
     ) -> ListRecordsRequest<'a> {
         ListRecordsRequest {
-            client: self,
+            client: &self.inner,
             zone_id,
             r#type,
             name,
@@ -373,7 +373,7 @@ impl Client {
     /// - `zone_id` (`zone_id` in path)
     pub fn search_zone<'a>(&'a self, zone_id: &'a str) -> SearchZoneRequest<'a> {
         SearchZoneRequest {
-            client: self,
+            client: &self.inner,
             zone_id,
             a: ::std::option::Option::None,
             b: ::std::option::Option::None,
@@ -437,7 +437,7 @@ pub type ListRecordsResult = ::std::vec::Vec<Record>;
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRecordsRequest<'a> {
-    client: &'a Client,
+    client: &'a ::cfgen_runtime::Client,
     zone_id: &'a str,
     r#type: &'a str,
     page: ::std::option::Option<u64>,
@@ -496,7 +496,7 @@ impl<'a> ListRecordsRequest<'a> {
         ::cfgen_runtime::Error,
     > {
         let Self {
-            client,
+            client: inner,
             zone_id,
             r#type,
             page,
@@ -507,7 +507,6 @@ impl<'a> ListRecordsRequest<'a> {
             http_protocol_2,
             x_trace,
         } = self;
-        let inner = &client.inner;
         ::cfgen_runtime::validate::path_param(
             "zone_id",
             zone_id,
@@ -570,7 +569,7 @@ impl<'a> ListRecordsRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SearchZoneRequest<'a> {
-    client: &'a Client,
+    client: &'a ::cfgen_runtime::Client,
     zone_id: &'a str,
     a: ::std::option::Option<&'a str>,
     b: ::std::option::Option<&'a str>,
@@ -633,7 +632,7 @@ impl<'a> SearchZoneRequest<'a> {
         ::cfgen_runtime::ApiResponse<()>,
         ::cfgen_runtime::Error,
     > {
-        let Self { client, zone_id, a, b, c, d, e, f } = self;
+        let Self { client: inner, zone_id, a, b, c, d, e, f } = self;
         let a = a
             .ok_or_else(|| ::cfgen_runtime::Error::invalid_input(
                 "a",
@@ -664,7 +663,6 @@ impl<'a> SearchZoneRequest<'a> {
                 "f",
                 "is required: set it with `.f(…)`",
             ))?;
-        let inner = &client.inner;
         ::cfgen_runtime::validate::path_param(
             "zone_id",
             zone_id,

@@ -65,7 +65,7 @@ impl Client {
     /// `GET /accounts`
     pub fn list_accounts<'a>(&'a self) -> ListAccountsRequest<'a> {
         ListAccountsRequest {
-            client: self,
+            client: &self.inner,
             page: ::std::option::Option::None,
         }
     }
@@ -74,7 +74,7 @@ impl Client {
     /// `GET /cookies`
     pub fn list_cookies<'a>(&'a self) -> ListCookiesRequest<'a> {
         ListCookiesRequest {
-            client: self,
+            client: &self.inner,
             page: ::std::option::Option::None,
         }
     }
@@ -83,7 +83,7 @@ impl Client {
     /// `GET /events`
     pub fn list_events<'a>(&'a self) -> ListEventsRequest<'a> {
         ListEventsRequest {
-            client: self,
+            client: &self.inner,
             after: ::std::option::Option::None,
         }
     }
@@ -92,7 +92,7 @@ impl Client {
     /// `GET /lists/items`
     pub fn list_items<'a>(&'a self) -> ListItemsRequest<'a> {
         ListItemsRequest {
-            client: self,
+            client: &self.inner,
             cursor: ::std::option::Option::None,
             per_page: ::std::option::Option::None,
         }
@@ -102,7 +102,7 @@ impl Client {
     /// `GET /kv/keys`
     pub fn list_keys<'a>(&'a self) -> ListKeysRequest<'a> {
         ListKeysRequest {
-            client: self,
+            client: &self.inner,
             limit: ::std::option::Option::None,
             prefix: ::std::option::Option::None,
             cursor: ::std::option::Option::None,
@@ -116,7 +116,7 @@ impl Client {
         S: ::std::convert::AsRef<str> + ::serde::Serialize,
     {
         ListPurgedRequest {
-            client: self,
+            client: &self.inner,
             body,
             cursor: ::std::option::Option::None,
         }
@@ -126,7 +126,7 @@ impl Client {
     /// `GET /routes`
     pub fn list_routes<'a>(&'a self) -> ListRoutesRequest<'a> {
         ListRoutesRequest {
-            client: self,
+            client: &self.inner,
             page_number: ::std::option::Option::None,
         }
     }
@@ -135,7 +135,7 @@ impl Client {
     /// `GET /rules`
     pub fn list_rules<'a>(&'a self) -> ListRulesRequest<'a> {
         ListRulesRequest {
-            client: self,
+            client: &self.inner,
             page: ::std::option::Option::None,
         }
     }
@@ -144,7 +144,7 @@ impl Client {
     /// `GET /settings`
     pub fn list_settings<'a>(&'a self) -> ListSettingsRequest<'a> {
         ListSettingsRequest {
-            client: self,
+            client: &self.inner,
             name: ::std::option::Option::None,
         }
     }
@@ -153,7 +153,7 @@ impl Client {
     /// `GET /zones`
     pub fn list_zones<'a>(&'a self) -> ListZonesRequest<'a> {
         ListZonesRequest {
-            client: self,
+            client: &self.inner,
             page: ::std::option::Option::None,
             per_page: ::std::option::Option::None,
         }
@@ -163,7 +163,7 @@ impl Client {
     /// `POST /routes`
     pub fn search_routes<'a>(&'a self) -> SearchRoutesRequest<'a> {
         SearchRoutesRequest {
-            client: self,
+            client: &self.inner,
             page: ::std::option::Option::None,
         }
     }
@@ -194,7 +194,7 @@ pub type SearchRoutesResult = ::std::vec::Vec<CollectionResultItem>;
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListAccountsRequest<'a> {
-    client: &'a Client,
+    client: &'a ::cfgen_runtime::Client,
     page: ::std::option::Option<i64>,
 }
 impl<'a> ListAccountsRequest<'a> {
@@ -219,8 +219,7 @@ impl<'a> ListAccountsRequest<'a> {
         ::cfgen_runtime::ApiResponse<::std::option::Option<ListAccountsResult>>,
         ::cfgen_runtime::Error,
     > {
-        let Self { client, page } = self;
-        let inner = &client.inner;
+        let Self { client: inner, page } = self;
         let request = ::cfgen_runtime::Request::new(
             "list-accounts",
             ::cfgen_runtime::Method::GET,
@@ -269,7 +268,7 @@ impl<'a> ListAccountsRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListCookiesRequest<'a> {
-    client: &'a Client,
+    client: &'a ::cfgen_runtime::Client,
     page: ::std::option::Option<&'a str>,
 }
 impl<'a> ListCookiesRequest<'a> {
@@ -294,8 +293,7 @@ impl<'a> ListCookiesRequest<'a> {
         ::cfgen_runtime::ApiResponse<::std::option::Option<ListCookiesResult>>,
         ::cfgen_runtime::Error,
     > {
-        let Self { client, page } = self;
-        let inner = &client.inner;
+        let Self { client: inner, page } = self;
         let request = ::cfgen_runtime::Request::new(
             "list-cookies",
             ::cfgen_runtime::Method::GET,
@@ -345,7 +343,7 @@ impl<'a> ListCookiesRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListEventsRequest<'a> {
-    client: &'a Client,
+    client: &'a ::cfgen_runtime::Client,
     after: ::std::option::Option<&'a str>,
 }
 impl<'a> ListEventsRequest<'a> {
@@ -370,8 +368,7 @@ impl<'a> ListEventsRequest<'a> {
         ::cfgen_runtime::ApiResponse<::std::option::Option<ListEventsResult>>,
         ::cfgen_runtime::Error,
     > {
-        let Self { client, after } = self;
-        let inner = &client.inner;
+        let Self { client: inner, after } = self;
         let request = ::cfgen_runtime::Request::new(
             "list-events",
             ::cfgen_runtime::Method::GET,
@@ -422,7 +419,7 @@ impl<'a> ListEventsRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListItemsRequest<'a> {
-    client: &'a Client,
+    client: &'a ::cfgen_runtime::Client,
     cursor: ::std::option::Option<&'a str>,
     per_page: ::std::option::Option<u64>,
 }
@@ -450,8 +447,7 @@ impl<'a> ListItemsRequest<'a> {
         ::cfgen_runtime::ApiResponse<ListItemsResult>,
         ::cfgen_runtime::Error,
     > {
-        let Self { client, cursor, per_page } = self;
-        let inner = &client.inner;
+        let Self { client: inner, cursor, per_page } = self;
         let request = ::cfgen_runtime::Request::new(
             "list-items",
             ::cfgen_runtime::Method::GET,
@@ -506,7 +502,7 @@ impl<'a> ListItemsRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListKeysRequest<'a> {
-    client: &'a Client,
+    client: &'a ::cfgen_runtime::Client,
     limit: ::std::option::Option<u64>,
     prefix: ::std::option::Option<&'a str>,
     cursor: ::std::option::Option<&'a str>,
@@ -543,8 +539,7 @@ impl<'a> ListKeysRequest<'a> {
         ::cfgen_runtime::ApiResponse<::std::option::Option<ListKeysResult>>,
         ::cfgen_runtime::Error,
     > {
-        let Self { client, limit, prefix, cursor } = self;
-        let inner = &client.inner;
+        let Self { client: inner, limit, prefix, cursor } = self;
         let request = ::cfgen_runtime::Request::new(
             "list-keys",
             ::cfgen_runtime::Method::GET,
@@ -604,7 +599,7 @@ pub struct ListPurgedRequest<'a, S>
 where
     S: ::std::convert::AsRef<str> + ::serde::Serialize,
 {
-    client: &'a Client,
+    client: &'a ::cfgen_runtime::Client,
     cursor: ::std::option::Option<&'a str>,
     body: &'a [S],
 }
@@ -633,8 +628,7 @@ where
         ::cfgen_runtime::ApiResponse<::std::option::Option<ListPurgedResult>>,
         ::cfgen_runtime::Error,
     > {
-        let Self { client, cursor, body } = self;
-        let inner = &client.inner;
+        let Self { client: inner, cursor, body } = self;
         let request = ::cfgen_runtime::Request::new(
             "list-purged",
             ::cfgen_runtime::Method::POST,
@@ -689,7 +683,7 @@ where
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRoutesRequest<'a> {
-    client: &'a Client,
+    client: &'a ::cfgen_runtime::Client,
     page_number: ::std::option::Option<u64>,
 }
 impl<'a> ListRoutesRequest<'a> {
@@ -714,8 +708,7 @@ impl<'a> ListRoutesRequest<'a> {
         ::cfgen_runtime::ApiResponse<::std::option::Option<ListRoutesResult>>,
         ::cfgen_runtime::Error,
     > {
-        let Self { client, page_number } = self;
-        let inner = &client.inner;
+        let Self { client: inner, page_number } = self;
         let request = ::cfgen_runtime::Request::new(
             "list-routes",
             ::cfgen_runtime::Method::GET,
@@ -766,7 +759,7 @@ impl<'a> ListRoutesRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRulesRequest<'a> {
-    client: &'a Client,
+    client: &'a ::cfgen_runtime::Client,
     page: ::std::option::Option<u64>,
 }
 impl<'a> ListRulesRequest<'a> {
@@ -791,8 +784,7 @@ impl<'a> ListRulesRequest<'a> {
         ::cfgen_runtime::ApiResponse<::std::option::Option<ListRulesResult>>,
         ::cfgen_runtime::Error,
     > {
-        let Self { client, page } = self;
-        let inner = &client.inner;
+        let Self { client: inner, page } = self;
         let request = ::cfgen_runtime::Request::new(
             "list-rules",
             ::cfgen_runtime::Method::GET,
@@ -809,7 +801,7 @@ impl<'a> ListRulesRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListSettingsRequest<'a> {
-    client: &'a Client,
+    client: &'a ::cfgen_runtime::Client,
     name: ::std::option::Option<&'a str>,
 }
 impl<'a> ListSettingsRequest<'a> {
@@ -834,8 +826,7 @@ impl<'a> ListSettingsRequest<'a> {
         ::cfgen_runtime::ApiResponse<::std::option::Option<ListSettingsResult>>,
         ::cfgen_runtime::Error,
     > {
-        let Self { client, name } = self;
-        let inner = &client.inner;
+        let Self { client: inner, name } = self;
         let request = ::cfgen_runtime::Request::new(
             "list-settings",
             ::cfgen_runtime::Method::GET,
@@ -852,7 +843,7 @@ impl<'a> ListSettingsRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListZonesRequest<'a> {
-    client: &'a Client,
+    client: &'a ::cfgen_runtime::Client,
     page: ::std::option::Option<f64>,
     per_page: ::std::option::Option<f64>,
 }
@@ -883,8 +874,7 @@ impl<'a> ListZonesRequest<'a> {
         ::cfgen_runtime::ApiResponse<::std::option::Option<ListZonesResult>>,
         ::cfgen_runtime::Error,
     > {
-        let Self { client, page, per_page } = self;
-        let inner = &client.inner;
+        let Self { client: inner, page, per_page } = self;
         let request = ::cfgen_runtime::Request::new(
             "list-zones",
             ::cfgen_runtime::Method::GET,
@@ -937,7 +927,7 @@ impl<'a> ListZonesRequest<'a> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SearchRoutesRequest<'a> {
-    client: &'a Client,
+    client: &'a ::cfgen_runtime::Client,
     page: ::std::option::Option<u64>,
 }
 impl<'a> SearchRoutesRequest<'a> {
@@ -962,8 +952,7 @@ impl<'a> SearchRoutesRequest<'a> {
         ::cfgen_runtime::ApiResponse<::std::option::Option<SearchRoutesResult>>,
         ::cfgen_runtime::Error,
     > {
-        let Self { client, page } = self;
-        let inner = &client.inner;
+        let Self { client: inner, page } = self;
         let request = ::cfgen_runtime::Request::new(
             "search-routes",
             ::cfgen_runtime::Method::POST,

@@ -6,10 +6,38 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+/// The methods the `Client` has whatever the document: a product accessor must not take
+/// one of these names.
+pub const METHODS: [&str; 5] = [
+    "from_env",
+    "builder",
+    "from_runtime",
+    "as_runtime",
+    "into_runtime",
+];
+
+/// Where the operations are: methods of the `Client`, or of product handles.
+pub enum Grouping {
+    /// Every operation is a method of the `Client`.
+    Methods,
+    /// The `Client` has a method per product that returns the product's handle.
+    Products,
+}
+
 /// The `Client` struct, its constructors and its conversions.
-pub fn render_client() -> TokenStream {
+pub fn render_client(grouping: Grouping) -> TokenStream {
+    let lead = match grouping {
+        Grouping::Methods => quote! {
+            /// A Cloudflare API client; every operation is a method.
+        },
+        Grouping::Products => quote! {
+            /// A Cloudflare API client. Each product enabled by its Cargo feature is a
+            /// method that returns the product's handle, whose methods are its operations:
+            /// `client.workers_kv().workers_kv_namespace_list_namespaces(account)`.
+        },
+    };
     quote! {
-        /// A Cloudflare API client; every operation is a method.
+        #lead
         ///
         /// Build it once with [`Client::from_env`] or [`Client::builder`], then clone it
         /// where needed: clones share the connection pool and the client-side rate limit.

@@ -5,7 +5,7 @@
 
 mod client;
 pub(crate) mod docs;
-mod features;
+mod family;
 mod operations;
 mod request;
 mod stream;
@@ -14,29 +14,33 @@ mod types;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::error::Result;
 use crate::ir::{Api, TypeRef};
 use crate::naming::RustName;
-use crate::products::Products;
+
+pub use family::{Family, SHARED, render_family};
 
 /// Renders the whole API, each part in name order: types, the `Client` with one
 /// `impl` block of operation methods, the result aliases and the request builders.
 pub fn render(api: &Api) -> TokenStream {
+    let host = Host::Client;
     let owners = types::field_owners(api);
     let types = api
         .types
         .values()
-        .map(|def| types::render_type(def, api, owners.get(def.name.as_str())));
-    let client = client::render_client();
+        .map(|def| types::render_type(def, api, owners.get(def.name.as_str()), &host));
+    let client = client::render_client(client::Grouping::Methods);
     let methods = api
         .operations
         .values()
-        .map(|op| operations::render_methods(op, api));
-    let aliases = api.operations.values().filter_map(operations::render_alias);
+        .map(|op| operations::render_methods(op, api, &host));
+    let aliases = api
+        .operations
+        .values()
+        .filter_map(|op| operations::render_alias(op, &host));
     let builders = api
         .operations
         .values()
-        .filter_map(|op| operations::render_builder(op, api));
+        .filter_map(|op| operations::render_builder(op, api, &host));
     quote! {
         #(#types)*
         #client
@@ -48,43 +52,63 @@ pub fn render(api: &Api) -> TokenStream {
     }
 }
 
-/// Renders the whole API with every item behind the Cargo features of its products
-/// (see [`features`]): types, then per product an `impl Client` block of its methods,
-/// its aliases and builders, and a module that lists them; then the feature map.
-pub fn render_gated(api: &Api, products: &Products) -> Result<TokenStream> {
-    let owners = types::field_owners(api);
-    let type_products = features::type_products(api, products);
-    let mut out = TokenStream::new();
-    for def in api.types.values() {
-        let users = type_products
-            .get(def.name.as_str())
-            .cloned()
-            .unwrap_or_default();
-        let cfg = features::cfg(users);
-        let items = types::render_type(def, api, owners.get(def.name.as_str()));
-        out.extend(features::gate(items, &cfg)?);
+/// The type whose methods an operation's calls are.
+pub enum Host {
+    /// The generated `Client`, which owns the runtime client.
+    Client,
+    /// A product's handle (`WorkersKvApi<'a>`), which borrows the runtime client and
+    /// is `Copy`, so its methods take it by value.
+    Handle(Ident),
+}
+
+impl Host {
+    /// The link to a method in documentation: `` [`Client::op`] ``, or the method in a
+    /// code span when its name is a raw identifier (intra-doc links do not take them).
+    fn method_link(&self, method: &RustName) -> String {
+        let host = match self {
+            Host::Client => "Client".to_string(),
+            Host::Handle(handle) => handle.to_string(),
+        };
+        let name = method.plain();
+        if method.is_raw() {
+            format!("`{host}::{name}`")
+        } else {
+            format!("[`{host}::{name}`]")
+        }
     }
-    out.extend(client::render_client());
-    for product in products.tags.keys() {
-        let keyed: Vec<_> = api
-            .operations
-            .iter()
-            .filter(|(key, _)| products.of_operation.get(*key) == Some(product))
-            .collect();
-        let ops: Vec<_> = keyed.iter().map(|(_, op)| *op).collect();
-        let cfg = features::cfg([product.as_str()]);
-        let methods = ops.iter().map(|op| operations::render_methods(op, api));
-        let impl_block = quote! { impl Client { #(#methods)* } };
-        out.extend(features::gate(impl_block, &cfg)?);
-        let aliases = ops.iter().filter_map(|op| operations::render_alias(op));
-        let builders = ops
-            .iter()
-            .filter_map(|op| operations::render_builder(op, api));
-        out.extend(features::gate(quote!(#(#aliases)* #(#builders)*), &cfg)?);
-        out.extend(features::product_module(product, &keyed, products, &cfg));
+
+    /// The receiver of a call.
+    fn receiver(&self) -> TokenStream {
+        match self {
+            Host::Client => quote!(&self),
+            Host::Handle(_) => quote!(self),
+        }
     }
-    out.extend(features::feature_map(api, products));
-    Ok(out)
+
+    /// The receiver of the method that returns a request builder, which borrows the
+    /// runtime client for `'a`.
+    fn builder_receiver(&self) -> TokenStream {
+        match self {
+            Host::Client => quote!(&'a self),
+            Host::Handle(_) => quote!(self),
+        }
+    }
+
+    /// The generics of that method: a handle's `'a` is its `impl`'s.
+    fn builder_method_generics(&self, args: &request::Args) -> TokenStream {
+        match self {
+            Host::Client => args.generics_with_lifetime(),
+            Host::Handle(_) => args.generics(),
+        }
+    }
+
+    /// The runtime client, as a reference.
+    fn runtime(&self) -> TokenStream {
+        match self {
+            Host::Client => quote!(&self.inner),
+            Host::Handle(_) => quote!(self.inner),
+        }
+    }
 }
 
 /// An identifier from a type name or other name that is never a keyword.

@@ -1,4 +1,5 @@
-//! Render, operations: each operation becomes methods on the generated `Client`.
+//! Render, operations: each operation becomes methods of its [`Host`]: the generated
+//! `Client`, or in a crate family the handle of the operation's product.
 //!
 //! An operation without optional parameters is two async methods: `op(..)`, which
 //! returns what the operation answers with, and `op_with_response(..)`, which returns
@@ -11,11 +12,11 @@ use quote::quote;
 
 use super::docs::{code_span, doc_attrs, prose};
 use super::request::{Args, request_body};
-use super::{ident, rust_type, value_ident};
+use super::{Host, ident, rust_type, value_ident};
 use crate::ir::{Api, Operation, ParamLocation, ResponseBody, TypeRef};
 
 /// `pub type {Operation}Result = …;` unless the returned type already has that name.
-pub fn render_alias(op: &Operation) -> Option<TokenStream> {
+pub fn render_alias(op: &Operation, host: &Host) -> Option<TokenStream> {
     let (name, ty, what) = match &op.response.body {
         ResponseBody::Envelope(Some(ty)) => (&op.names.result, ty, "The `result`"),
         ResponseBody::Json(ty) => (&op.names.response, ty, "The response"),
@@ -27,7 +28,7 @@ pub fn render_alias(op: &Operation) -> Option<TokenStream> {
     }
     let alias = ident(name);
     let target = rust_type(inner);
-    let doc = format!(" {what} of [`Client::{}`].", op.fn_name.plain());
+    let doc = format!(" {what} of {}.", host.method_link(&op.fn_name));
     Some(quote! {
         #[doc = #doc]
         pub type #alias = #target;
@@ -72,17 +73,17 @@ fn returns(op: &Operation) -> Returns {
     }
 }
 
-/// The methods of one operation, for the `impl Client` block.
-pub fn render_methods(op: &Operation, api: &Api) -> TokenStream {
+/// The methods of one operation, for the host's `impl` block.
+pub fn render_methods(op: &Operation, api: &Api, host: &Host) -> TokenStream {
     match &op.builder {
-        Some(builder) => render_builder_method(op, api, &builder.name),
-        None => render_plain_methods(op, api),
+        Some(builder) => render_builder_method(op, api, &builder.name, host),
+        None => render_plain_methods(op, api, host),
     }
 }
 
 /// `op(..)` and `op_with_response(..)`, for operations whose parameters are all
 /// required.
-fn render_plain_methods(op: &Operation, api: &Api) -> TokenStream {
+fn render_plain_methods(op: &Operation, api: &Api, host: &Host) -> TokenStream {
     let args = Args::new(op, api, &quote!(&));
     let (generics, bounds) = (args.generics(), args.bounds());
     let params = args.params();
@@ -96,13 +97,14 @@ fn render_plain_methods(op: &Operation, api: &Api) -> TokenStream {
     let docs = operation_docs(op);
     let deprecated = deprecated(op);
     let allow = deprecated.as_ref().map(|_| quote!(#[allow(deprecated)]));
-    let with_docs = with_response_doc(&format!("[`Client::{}`]", op.fn_name.plain()));
+    let with_docs = with_response_doc(&host.method_link(&op.fn_name));
     let body = request_body(op, &returns.send);
+    let (receiver, runtime) = (host.receiver(), host.runtime());
     quote! {
         #docs
         #deprecated
         #allow
-        pub async fn #name #generics (&self, #(#params),*)
+        pub async fn #name #generics (#receiver, #(#params),*)
             -> ::std::result::Result<#ty, ::cfgen_runtime::Error> #bounds
         {
             self.#with_response(#(#names),*).await.map(::cfgen_runtime::ApiResponse::into_result)
@@ -110,22 +112,24 @@ fn render_plain_methods(op: &Operation, api: &Api) -> TokenStream {
 
         #with_docs
         #deprecated
-        pub async fn #with_response #generics (&self, #(#params),*)
+        pub async fn #with_response #generics (#receiver, #(#params),*)
             -> ::std::result::Result<::cfgen_runtime::ApiResponse<#ty>, ::cfgen_runtime::Error> #bounds
         {
-            let inner = &self.inner;
+            let inner = #runtime;
             #body
         }
     }
 }
 
 /// `op(required..)`, returning the request builder.
-fn render_builder_method(op: &Operation, api: &Api, builder: &str) -> TokenStream {
+fn render_builder_method(op: &Operation, api: &Api, builder: &str, host: &Host) -> TokenStream {
     let args = Args::new(op, api, &quote!(&'a));
     let required = args.required_params();
     let required_names = args.required_names();
     let optional = args.optional_names();
     let (generics, bounds) = (args.generics_with_lifetime(), args.bounds());
+    let method_generics = host.builder_method_generics(&args);
+    let (receiver, runtime) = (host.builder_receiver(), host.runtime());
     let builder = ident(builder);
     let name = value_ident(&op.fn_name);
     let docs = operation_docs(op);
@@ -133,9 +137,9 @@ fn render_builder_method(op: &Operation, api: &Api, builder: &str) -> TokenStrea
     quote! {
         #docs
         #deprecated
-        pub fn #name #generics (&'a self, #(#required),*) -> #builder #generics #bounds {
+        pub fn #name #method_generics (#receiver, #(#required),*) -> #builder #generics #bounds {
             #builder {
-                client: self,
+                client: #runtime,
                 #(#required_names,)*
                 #(#optional: ::std::option::Option::None,)*
             }
@@ -144,7 +148,7 @@ fn render_builder_method(op: &Operation, api: &Api, builder: &str) -> TokenStrea
 }
 
 /// The request builder type of an operation with optional parameters.
-pub fn render_builder(op: &Operation, api: &Api) -> Option<TokenStream> {
+pub fn render_builder(op: &Operation, api: &Api, host: &Host) -> Option<TokenStream> {
     let builder = ident(&op.builder.as_ref()?.name);
     let args = Args::new(op, api, &quote!(&'a));
     let fields = args.params();
@@ -155,9 +159,9 @@ pub fn render_builder(op: &Operation, api: &Api) -> Option<TokenStream> {
     let returns = returns(op);
     let ty = &returns.ty;
     let body = request_body(op, &returns.send);
-    let method = op.fn_name.plain();
     let doc = format!(
-        " A request to [`Client::{method}`]: set optional parameters, then [`send`](Self::send) it."
+        " A request to {}: set optional parameters, then [`send`](Self::send) it.",
+        host.method_link(&op.fn_name)
     );
     let with_docs = with_response_doc("[`send`](Self::send)");
     let stream = super::stream::render_stream(op, &builder);
@@ -166,7 +170,7 @@ pub fn render_builder(op: &Operation, api: &Api) -> Option<TokenStream> {
         #[derive(Debug, Clone)]
         #[must_use = "a request does nothing until it is sent"]
         pub struct #builder #generics #bounds {
-            client: &'a Client,
+            client: &'a ::cfgen_runtime::Client,
             #(#fields,)*
         }
 
@@ -182,9 +186,8 @@ pub fn render_builder(op: &Operation, api: &Api) -> Option<TokenStream> {
             pub async fn send_with_response(self)
                 -> ::std::result::Result<::cfgen_runtime::ApiResponse<#ty>, ::cfgen_runtime::Error>
             {
-                let Self { client, #(#names),* } = self;
+                let Self { client: inner, #(#names),* } = self;
                 #(#unwrap)*
-                let inner = &client.inner;
                 #body
             }
 

@@ -6,13 +6,13 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::docs::{code_span, doc_attrs};
-use super::{ident, rust_type, value_ident};
+use super::{Host, ident, rust_type, value_ident};
 use crate::ir::{Api, Field, SignaturePart, TypeDef, TypeKind, TypeRef, Variant};
 use crate::naming::{self, Scope};
 
 /// Renders one named type.
-pub fn render_type(def: &TypeDef, api: &Api, owner: Option<&String>) -> TokenStream {
-    let docs = type_docs(def, owner);
+pub fn render_type(def: &TypeDef, api: &Api, owner: Option<&String>, host: &Host) -> TokenStream {
+    let docs = type_docs(def, owner, host);
     let undocumented = |members_lack_docs: bool| {
         (docs.is_none() || members_lack_docs).then(|| quote!(#[allow(missing_docs)]))
     };
@@ -93,15 +93,15 @@ fn innermost_name(ty: &TypeRef) -> Option<&str> {
 /// one field it is the type of), then what the document says about it. A type with
 /// neither has no doc comment, and says so with `allow(missing_docs)` rather than an
 /// invented sentence.
-fn type_docs(def: &TypeDef, owner: Option<&String>) -> Option<TokenStream> {
+fn type_docs(def: &TypeDef, owner: Option<&String>, host: &Host) -> Option<TokenStream> {
     let role = def.role.as_ref().map(|role| {
-        let method = role.method.plain();
+        let method = host.method_link(&role.method);
         let what = match role.part {
             SignaturePart::Body => "The request body",
             SignaturePart::Result => "The `result`",
             SignaturePart::Response => "The response",
         };
-        format!(" {what} of [`Client::{method}`].")
+        format!(" {what} of {method}.")
     });
     let role = role.or_else(|| owner.cloned());
     let description = def
