@@ -105,7 +105,7 @@ pub fn render_family(api: &Api, products: &Products, family: &Family) -> Result<
     }
     let shared = (!shared.is_empty()).then(|| shared_crate(shared));
     Ok(FamilyTokens {
-        facade: facade(api, products, family, !uses_shared.is_empty()),
+        facade: facade(api, products, family, &uses_shared),
         shared,
         products: crates,
         shared_users: uses_shared.iter().map(|p| p.to_string()).collect(),
@@ -264,7 +264,7 @@ fn shared_crate(types: TokenStream) -> TokenStream {
 
 /// The facade's generated module: the `Client`, one accessor and one re-exported
 /// module per product, and the feature map.
-fn facade(api: &Api, products: &Products, family: &Family, shared: bool) -> TokenStream {
+fn facade(api: &Api, products: &Products, family: &Family, shared: &BTreeSet<&str>) -> TokenStream {
     let client = client::render_client(client::Grouping::Products);
     let mut accessors = TokenStream::new();
     let mut modules = TokenStream::new();
@@ -298,9 +298,9 @@ fn facade(api: &Api, products: &Products, family: &Family, shared: bool) -> Toke
             pub use #path as #module;
         });
     }
-    let shared = shared.then(|| {
+    let shared = (!shared.is_empty()).then(|| {
         let path = family.path(SHARED);
-        let gate = cfg(products.tags.keys().map(String::as_str));
+        let gate = cfg(shared.iter().copied());
         quote! {
             #gate
             /// The types that several products use.
