@@ -139,7 +139,7 @@ fn bulk_delete_2024_posts_and_marks_the_twin_deprecated() {
         .expect("the twin is deprecated");
     let note = quote::ToTokens::to_token_stream(note).to_string();
     assert!(
-        note.contains("use `Client::namespace_delete_multiple_key_value_pairs` instead"),
+        note.contains("use the method `namespace_delete_multiple_key_value_pairs` instead"),
         "{note}"
     );
     let body = squash(&code);

@@ -355,7 +355,7 @@ impl Resolver<'_> {
             {
                 Some(twin) => match self.methods.get(twin) {
                     Some(method) => format!(
-                        "deprecated in the OpenAPI document; use `Client::{}` instead",
+                        "deprecated in the OpenAPI document; use the method `{}` instead",
                         method.plain()
                     ),
                     None => format!(

@@ -255,7 +255,7 @@ impl<'a> WorkersKvApi<'a> {
     /// - `account_id`: Identifier
     /// - `namespace_id`: Namespace identifier tag.
     #[deprecated(
-        note = "deprecated in the OpenAPI document; use `Client::workers_kv_namespace_delete_multiple_key_value_pairs` instead"
+        note = "deprecated in the OpenAPI document; use the method `workers_kv_namespace_delete_multiple_key_value_pairs` instead"
     )]
     #[allow(deprecated)]
     pub async fn workers_kv_namespace_delete_multiple_key_value_pairs_deprecated<S>(
@@ -282,7 +282,7 @@ impl<'a> WorkersKvApi<'a> {
     }
     /// Like [`WorkersKvApi::workers_kv_namespace_delete_multiple_key_value_pairs_deprecated`], and also returns the HTTP status, the headers, `messages` and `result_info`: see [`ApiResponse`](::cfgen_runtime::ApiResponse).
     #[deprecated(
-        note = "deprecated in the OpenAPI document; use `Client::workers_kv_namespace_delete_multiple_key_value_pairs` instead"
+        note = "deprecated in the OpenAPI document; use the method `workers_kv_namespace_delete_multiple_key_value_pairs` instead"
     )]
     pub async fn workers_kv_namespace_delete_multiple_key_value_pairs_deprecated_with_response<
         S,
