@@ -131,7 +131,7 @@ impl Client {
     /// - `account_id`: Identifier
     /// - `namespace_id`: Namespace identifier tag.
     #[deprecated(
-        note = "deprecated in the OpenAPI document; use `Client::namespace_delete_multiple_key_value_pairs` instead"
+        note = "deprecated in the OpenAPI document; use the method `namespace_delete_multiple_key_value_pairs` instead"
     )]
     #[allow(deprecated)]
     pub async fn namespace_delete_multiple_key_value_pairs_deprecated<S>(
@@ -156,7 +156,7 @@ impl Client {
     }
     /// Like [`Client::namespace_delete_multiple_key_value_pairs_deprecated`], and also returns the HTTP status, the headers, `messages` and `result_info`: see [`ApiResponse`](::cfgen_runtime::ApiResponse).
     #[deprecated(
-        note = "deprecated in the OpenAPI document; use `Client::namespace_delete_multiple_key_value_pairs` instead"
+        note = "deprecated in the OpenAPI document; use the method `namespace_delete_multiple_key_value_pairs` instead"
     )]
     pub async fn namespace_delete_multiple_key_value_pairs_deprecated_with_response<S>(
         &self,
