@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use cfgen_tests::support::workspace_root;
+use cfgen_tests::support::{offline_cargo, workspace_root};
 
 /// Two products by component prefix that share `alpha_shared`, and two by tag.
 const SPEC: &str = r##"
@@ -113,20 +113,11 @@ fn write_family(tmp: &Path) -> PathBuf {
     root
 }
 
-/// `cargo <args> -p fam --offline --features <features>` in the family; returns whether
+/// `cargo <args> -p fam --features <features> --offline` in the family; returns whether
 /// it succeeded, and its standard output and error.
 fn cargo(root: &Path, target: &Path, args: &[&str], features: &str) -> (bool, String, String) {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = std::process::Command::new(cargo)
-        .args(args)
-        .args(["-p", "fam", "--offline", "--features", features])
-        .current_dir(root)
-        .env("CARGO_TARGET_DIR", target)
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&output.stdout).into_owned();
-    let err = String::from_utf8_lossy(&output.stderr).into_owned();
-    (output.status.success(), out, err)
+    let args = [args, &["-p", "fam", "--features", features]].concat();
+    offline_cargo(root, target, &args)
 }
 
 /// The family's member crates in the dependency graph, from `cargo tree` output.

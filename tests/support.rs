@@ -83,19 +83,26 @@ impl ScratchCrate {
     /// Runs `cargo <args> --offline` in the crate; returns whether it succeeded and its
     /// standard output and error, joined.
     pub fn cargo(&self, args: &[&str]) -> (bool, String) {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let output = std::process::Command::new(cargo)
-            .args(args)
-            .arg("--offline")
-            .current_dir(&self.root)
-            .env("CARGO_TARGET_DIR", &self.target)
-            .output()
-            .expect("run cargo");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        (output.status.success(), text)
+        let (ok, out, err) = offline_cargo(&self.root, &self.target, args);
+        (ok, format!("{out}{err}"))
     }
+}
+
+/// Runs `cargo <args> --offline` in `dir` with `target` as its target directory (the
+/// workspace's, so compiled dependencies are reused); returns whether it succeeded,
+/// its standard output and its standard error.
+pub fn offline_cargo(dir: &Path, target: &Path, args: &[&str]) -> (bool, String, String) {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = std::process::Command::new(cargo)
+        .args(args)
+        .arg("--offline")
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .output()
+        .expect("run cargo");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
