@@ -4,6 +4,10 @@
 //! included, before it exits, so nothing is lost; a press while the rest of
 //! the input is read (a slow pipe) stops that reading.
 //!
+//! SIGTERM (a service manager stopping the command, a CI job cancelled, `kill`)
+//! acts as both presses at once: whoever sent it will not wait long, so the
+//! requests in flight are aborted and their keys written out with the rest.
+//!
 //! The handler is installed only once the deletion is confirmed: before
 //! that, Ctrl-C ends the command at once, as usual, since nothing was sent.
 
@@ -16,8 +20,27 @@ use tokio::task::JoinHandle;
 
 use cloudflare_kv::bulk::Interrupt;
 
-/// Exit code of a run ended by Ctrl-C: 128 + SIGINT, as shells report it.
-pub const EXIT_INTERRUPTED: u8 = 130;
+/// Whether SIGTERM stopped the run; process-wide, like the signal.
+static TERMINATED: AtomicBool = AtomicBool::new(false);
+
+/// The exit code of a stopped run, as shells report a signal: 130
+/// (128 + SIGINT) after Ctrl-C, 143 (128 + SIGTERM) after SIGTERM.
+pub fn exit_code() -> u8 {
+    if TERMINATED.load(Ordering::SeqCst) {
+        143
+    } else {
+        130
+    }
+}
+
+/// What stopped the run, for the summary: `Ctrl-C` or `SIGTERM`.
+pub fn cause() -> &'static str {
+    if TERMINATED.load(Ordering::SeqCst) {
+        "SIGTERM"
+    } else {
+        "Ctrl-C"
+    }
+}
 
 /// Watches for Ctrl-C until dropped.
 pub struct CtrlC {
@@ -36,8 +59,15 @@ impl CtrlC {
         let draining_seen = Arc::clone(&draining);
         let task = tokio::spawn(async move {
             let mut pressed = 0;
-            while signals.recv().await {
-                pressed += 1;
+            while let Some(signal) = signals.recv().await {
+                pressed = match signal {
+                    Signal::Interrupt => pressed + 1,
+                    Signal::Terminate => {
+                        TERMINATED.store(true, Ordering::SeqCst);
+                        interrupt.stop();
+                        pressed.max(1) + 1
+                    }
+                };
                 if draining_seen.load(Ordering::SeqCst) {
                     bar.suspend(|| eprintln!("stopping: the rest of the keys file is not read"));
                 } else {
@@ -90,18 +120,31 @@ fn react(pressed: u32, interrupt: &Interrupt, bar: &ProgressBar) {
         2 => {
             interrupt.abort();
             bar.set_message("stopping");
+            if TERMINATED.load(Ordering::SeqCst) {
+                say("terminated (SIGTERM): no new request will be sent");
+            }
             say("aborting the requests in flight; their keys are kept as not confirmed deleted");
         }
         _ => {}
     }
 }
 
-/// SIGINT on Unix, Ctrl-C and Ctrl-Break on Windows. On Unix one listener
-/// serves every press: a new listener per press could miss a press that
-/// comes between two.
+/// A signal that stops the run.
+enum Signal {
+    /// Ctrl-C: SIGINT, or Ctrl-C and Ctrl-Break on Windows.
+    Interrupt,
+    /// SIGTERM (Unix only).
+    Terminate,
+}
+
+/// SIGINT and SIGTERM on Unix, Ctrl-C and Ctrl-Break on Windows. On Unix one
+/// listener per signal serves every press: a new listener per press could
+/// miss a press that comes between two.
 struct Signals {
     #[cfg(unix)]
-    inner: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
 }
 
 impl Signals {
@@ -109,7 +152,8 @@ impl Signals {
     fn new() -> std::io::Result<Self> {
         use tokio::signal::unix::{SignalKind, signal};
         Ok(Signals {
-            inner: signal(SignalKind::interrupt())?,
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
         })
     }
 
@@ -118,14 +162,18 @@ impl Signals {
         Ok(Signals {})
     }
 
-    /// Waits for a press; `false` when no more can come.
+    /// Waits for the next signal; `None` when no more can come.
     #[cfg(unix)]
-    async fn recv(&mut self) -> bool {
-        self.inner.recv().await.is_some()
+    async fn recv(&mut self) -> Option<Signal> {
+        tokio::select! {
+            Some(()) = self.interrupt.recv() => Some(Signal::Interrupt),
+            Some(()) = self.terminate.recv() => Some(Signal::Terminate),
+            else => None,
+        }
     }
 
     #[cfg(not(unix))]
-    async fn recv(&mut self) -> bool {
-        tokio::signal::ctrl_c().await.is_ok()
+    async fn recv(&mut self) -> Option<Signal> {
+        tokio::signal::ctrl_c().await.ok().map(|()| Signal::Interrupt)
     }
 }

@@ -82,7 +82,8 @@ enum Command {
     /// the listing done); 1 some keys not deleted, or the listing failed
     /// part-way; 2 the run could not start or finish (bad arguments, no
     /// confirmation, credentials, unreadable keys file, output not written);
-    /// 130 interrupted by Ctrl-C.
+    /// 130 interrupted by Ctrl-C; 143 stopped by SIGTERM (which aborts the
+    /// requests in flight at once, as a second Ctrl-C does).
     BulkDelete(BulkDeleteArgs),
     /// List the keys of a namespace, or those under --prefix, in the format
     /// --keys-file reads: one key per line, or a JSON array when a key holds

@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::BulkDeleteArgs;
 use crate::confirm::{ask, require_terminal};
-use crate::ctrl_c::{CtrlC, EXIT_INTERRUPTED};
+use crate::ctrl_c::{self, CtrlC};
 use crate::failed_out::KeysOut;
 use crate::listing::{self, Counts, Listing};
 use crate::pause::Countdown;
@@ -366,7 +366,7 @@ fn finish(
         report::print_written(&written, Some(args));
     }
     Ok(if report.interrupted() {
-        ExitCode::from(EXIT_INTERRUPTED)
+        ExitCode::from(ctrl_c::exit_code())
     } else {
         exit_code(report.is_complete())
     })

@@ -97,7 +97,8 @@ pub fn print_run(report: &BulkDeleteReport, rest: Rest) {
     println!("{}", tally.line());
     if report.interrupted() {
         println!(
-            "interrupted by Ctrl-C: {} keys were not deleted",
+            "interrupted by {}: {} keys were not deleted",
+            crate::ctrl_c::cause(),
             tally.remaining()
         );
     }

@@ -11,7 +11,7 @@ use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::confirm::confirm;
-use crate::ctrl_c::{CtrlC, EXIT_INTERRUPTED};
+use crate::ctrl_c::{self, CtrlC};
 use crate::failed_out::{self, Destination, KeysOut};
 use crate::keys::{self, KeyStream, Keys, ReadError};
 use crate::pause::{self, Countdown};
@@ -99,7 +99,7 @@ async fn delete(args: &BulkDeleteArgs) -> Result<ExitCode> {
     }
     check_read(&error)?;
     Ok(if report.interrupted() {
-        ExitCode::from(EXIT_INTERRUPTED)
+        ExitCode::from(ctrl_c::exit_code())
     } else {
         exit_code(report.is_complete())
     })

@@ -784,8 +784,13 @@ impl Running {
 
     /// Sends SIGINT, as Ctrl-C in a terminal does.
     fn press_ctrl_c(&self) {
+        self.kill("-INT");
+    }
+
+    /// Sends `signal` (`-INT`, `-TERM`) with `kill`.
+    fn kill(&self, signal: &str) {
         let status = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
+            .args([signal, &self.child.id().to_string()])
             .status()
             .expect("run kill");
         assert!(status.success());
@@ -934,6 +939,46 @@ async fn a_second_ctrl_c_aborts_requests_in_flight_and_keeps_their_keys() {
     let output = cfkv_at(&again, &resume).await;
     assert_eq!(output.status.code(), Some(0), "{}", self::stderr(&output));
     assert!(namespace.keys().is_empty());
+}
+
+/// SIGTERM (a service manager, a cancelled CI job) stops at once: no waiting
+/// for the requests in flight, every key written out, exit code 143.
+#[tokio::test]
+async fn sigterm_aborts_the_requests_in_flight_and_keeps_every_key() {
+    let dir = scratch("sigterm");
+    let keys = numbered("term", 20);
+    let file = write(&dir, "keys.txt", &keys.join("\n"));
+    let failed_out = dir.join("failed.txt");
+    let namespace = Namespace::holding(&keys);
+    // Never opened: only an abort ends these requests.
+    let server = namespace.server(&Gate::new()).await;
+    let args = [
+        "--keys-file",
+        text(&file),
+        "--failed-out",
+        text(&failed_out),
+        "--chunk-size",
+        "5",
+        "--concurrency",
+        "2",
+        "--yes",
+    ];
+    let command = command(Some(&server), [ACCOUNT, NAMESPACE], &args);
+    let cfkv = Running::start(command, Stdio::null());
+    until("two requests are in flight", || server.request_count() == 2).await;
+    cfkv.kill("-TERM");
+    let (code, stdout, stderr) = cfkv.finish().await;
+    assert_eq!(code, Some(143), "{stderr}");
+    assert_eq!(
+        stdout,
+        "deleted 0 of 20 keys, 0 failed, 10 not sent, 10 not confirmed\n\
+         interrupted by SIGTERM: 20 keys were not deleted\n"
+    );
+    assert!(stderr.contains("terminated (SIGTERM)"), "{stderr}");
+    let mut left = keys_in(&failed_out);
+    left.sort();
+    assert_eq!(left, keys, "{stderr}");
+    assert_eq!(server.request_count(), 2, "a request started after SIGTERM");
 }
 
 #[tokio::test]
