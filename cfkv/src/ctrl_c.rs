@@ -174,6 +174,9 @@ impl Signals {
 
     #[cfg(not(unix))]
     async fn recv(&mut self) -> Option<Signal> {
-        tokio::signal::ctrl_c().await.ok().map(|()| Signal::Interrupt)
+        tokio::signal::ctrl_c()
+            .await
+            .ok()
+            .map(|()| Signal::Interrupt)
     }
 }
