@@ -134,6 +134,7 @@ enum Signal {
     /// Ctrl-C: SIGINT, or Ctrl-C and Ctrl-Break on Windows.
     Interrupt,
     /// SIGTERM (Unix only).
+    #[cfg_attr(not(unix), allow(dead_code))]
     Terminate,
 }
 
