@@ -62,6 +62,11 @@ pub const SHARED: &str = "shared";
 
 /// Renders the family's crates.
 pub fn render_family(api: &Api, products: &Products, family: &Family) -> Result<FamilyTokens> {
+    let by_product = operations_by_product(api, products);
+    let handles: BTreeMap<&str, Ident> = by_product
+        .keys()
+        .map(|product| (*product, handle_name(product, api)))
+        .collect();
     let type_products = type_products(api, products);
     let owners = types::field_owners(api);
     let mut shared = TokenStream::new();
@@ -77,7 +82,7 @@ pub fn render_family(api: &Api, products: &Products, family: &Family) -> Result<
             0 => {}
             1 => {
                 let product = users.first().copied().unwrap_or_default();
-                let host = Host::Handle(handle_name(product, api));
+                let host = Host::Handle(handles[product].clone());
                 own.entry(product)
                     .or_default()
                     .extend(types::render_type(def, api, owner, &host));
@@ -90,33 +95,43 @@ pub fn render_family(api: &Api, products: &Products, family: &Family) -> Result<
         }
     }
     let mut crates = BTreeMap::new();
-    for product in products.tags.keys() {
-        let ops: Vec<(&String, &Operation)> = api
-            .operations
-            .iter()
-            .filter(|(key, _)| products.of_operation.get(*key) == Some(product))
-            .collect();
-        let types = own.remove(product.as_str()).unwrap_or_default();
-        let shared = uses_shared
-            .contains(product.as_str())
-            .then(|| family.path(SHARED));
-        let code = product_crate(api, products, product, &ops, types, shared);
-        crates.insert(product.clone(), code);
+    for (product, ops) in &by_product {
+        let types = own.remove(product).unwrap_or_default();
+        let shared = uses_shared.contains(product).then(|| family.path(SHARED));
+        let handle = &handles[product];
+        let code = product_crate(api, products, product, handle, ops, types, shared);
+        crates.insert(product.to_string(), code);
     }
     let shared = (!shared.is_empty()).then(|| shared_crate(shared));
+    let facade = Facade {
+        by_product: &by_product,
+        handles: &handles,
+        shared: &uses_shared,
+    };
     Ok(FamilyTokens {
-        facade: facade(api, products, family, &uses_shared),
+        facade: facade.render(products, family),
         shared,
         products: crates,
         shared_users: uses_shared.iter().map(|p| p.to_string()).collect(),
     })
 }
 
+/// The operations of each product, by key, in key order.
+type ByProduct<'a> = BTreeMap<&'a str, Vec<(&'a String, &'a Operation)>>;
+
+/// Sorts the operations by product, once for every part that lists or counts them.
+fn operations_by_product<'a>(api: &'a Api, products: &'a Products) -> ByProduct<'a> {
+    let mut by_product: ByProduct = BTreeMap::new();
+    for (key, op) in &api.operations {
+        if let Some(product) = products.of_operation.get(key) {
+            by_product.entry(product).or_default().push((key, op));
+        }
+    }
+    by_product
+}
+
 /// The products of each named type: those whose operations reach it.
-pub fn type_products<'a>(
-    api: &'a Api,
-    products: &'a Products,
-) -> BTreeMap<&'a str, BTreeSet<&'a str>> {
+fn type_products<'a>(api: &'a Api, products: &'a Products) -> BTreeMap<&'a str, BTreeSet<&'a str>> {
     let mut owners: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for (key, op) in &api.operations {
         let Some(product) = products.of_operation.get(key) else {
@@ -201,13 +216,13 @@ fn product_crate(
     api: &Api,
     products: &Products,
     product: &str,
+    handle: &Ident,
     ops: &[(&String, &Operation)],
     types: TokenStream,
     shared: Option<TokenStream>,
 ) -> TokenStream {
-    let handle = handle_name(product, api);
     let host = Host::Handle(handle.clone());
-    let docs = product_docs(product, ops, products, &handle);
+    let docs = product_docs(product, ops, products, handle);
     let attributes = crate_attributes();
     let import = shared.map(|path| quote!(use #path::*;));
     let handle_doc = format!(
@@ -262,60 +277,65 @@ fn shared_crate(types: TokenStream) -> TokenStream {
     }
 }
 
-/// The facade's generated module: the `Client`, one accessor and one re-exported
-/// module per product, and the feature map.
-fn facade(api: &Api, products: &Products, family: &Family, shared: &BTreeSet<&str>) -> TokenStream {
-    let client = client::render_client(client::Grouping::Products);
-    let mut accessors = TokenStream::new();
-    let mut modules = TokenStream::new();
-    for product in products.tags.keys() {
-        let gate = cfg([product.as_str()]);
-        let module = value_ident(&naming::value_name(product));
-        let accessor = accessor_name(product);
-        let handle = handle_name(product, api);
-        let path = family.path(product);
-        let count = api
-            .operations
-            .keys()
-            .filter(|key| products.of_operation.get(*key) == Some(product))
-            .count();
-        let doc = format!(
-            " The {} of the `{product}` product (Cargo feature `{product}`), as methods \
-             of the handle this returns; [`{module}`] lists them.",
-            operations_count(count)
-        );
-        accessors.extend(quote! {
-            #gate
-            #[doc = #doc]
-            pub fn #accessor(&self) -> #module::#handle<'_> {
-                #module::#handle::new(&self.inner)
+/// What the facade needs to know of the product crates.
+struct Facade<'a> {
+    by_product: &'a ByProduct<'a>,
+    handles: &'a BTreeMap<&'a str, Ident>,
+    /// The products that use the shared crate.
+    shared: &'a BTreeSet<&'a str>,
+}
+
+impl Facade<'_> {
+    /// The facade's generated module: the `Client`, one accessor and one re-exported
+    /// module per product, and the feature map.
+    fn render(&self, products: &Products, family: &Family) -> TokenStream {
+        let client = client::render_client(client::Grouping::Products);
+        let mut accessors = TokenStream::new();
+        let mut modules = TokenStream::new();
+        for (product, ops) in self.by_product {
+            let gate = cfg([*product]);
+            let module = value_ident(&naming::value_name(product));
+            let accessor = accessor_name(product);
+            let handle = &self.handles[product];
+            let path = family.path(product);
+            let doc = format!(
+                " The {} of the `{product}` product (Cargo feature `{product}`), as methods \
+                 of the handle this returns; [`{module}`] lists them.",
+                operations_count(ops.len())
+            );
+            accessors.extend(quote! {
+                #gate
+                #[doc = #doc]
+                pub fn #accessor(&self) -> #module::#handle<'_> {
+                    #module::#handle::new(&self.inner)
+                }
+            });
+            let doc = format!(" The `{product}` product: its handle, types and request builders.");
+            modules.extend(quote! {
+                #gate
+                #[doc = #doc]
+                pub use #path as #module;
+            });
+        }
+        let shared = (!self.shared.is_empty()).then(|| {
+            let path = family.path(SHARED);
+            let gate = cfg(self.shared.iter().copied());
+            quote! {
+                #gate
+                /// The types that several products use.
+                pub use #path as shared;
             }
         });
-        let doc = format!(" The `{product}` product: its handle, types and request builders.");
-        modules.extend(quote! {
-            #gate
-            #[doc = #doc]
-            pub use #path as #module;
-        });
-    }
-    let shared = (!shared.is_empty()).then(|| {
-        let path = family.path(SHARED);
-        let gate = cfg(shared.iter().copied());
+        let map = feature_map(self.by_product, products);
         quote! {
-            #gate
-            /// The types that several products use.
-            pub use #path as shared;
+            #client
+            impl Client {
+                #accessors
+            }
+            #modules
+            #shared
+            #map
         }
-    });
-    let map = feature_map(api, products);
-    quote! {
-        #client
-        impl Client {
-            #accessors
-        }
-        #modules
-        #shared
-        #map
     }
 }
 
@@ -407,9 +427,9 @@ fn method_line(op: &Operation, handle: &Ident) -> String {
     format!(" - {link}: `{method}` {path}")
 }
 
-/// The `feature_map` module: a table of every feature, the module documenting it, its
-/// number of operations and the tags it covers, then the family features.
-pub fn feature_map(api: &Api, products: &Products) -> TokenStream {
+/// The `feature_map` module: a table of every feature, its number of operations and the
+/// tags it covers, then the family features.
+fn feature_map(by_product: &ByProduct, products: &Products) -> TokenStream {
     let mut lines = vec![
         " Every Cargo feature of this crate: one per product, derived from the OpenAPI \
          document (component-name prefixes, then tags); `full` enables them all."
@@ -419,11 +439,7 @@ pub fn feature_map(api: &Api, products: &Products) -> TokenStream {
         " |---|---|---|".to_string(),
     ];
     for (product, tags) in &products.tags {
-        let count = api
-            .operations
-            .keys()
-            .filter(|key| products.of_operation.get(*key) == Some(product))
-            .count();
+        let count = by_product.get(product.as_str()).map_or(0, Vec::len);
         let tags: Vec<String> = tags
             .iter()
             .map(|t| code_span(t).replace('|', "\\|"))
