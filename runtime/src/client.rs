@@ -16,7 +16,7 @@ use tracing::Instrument;
 use crate::builder::ClientBuilder;
 use crate::envelope::Envelope;
 use crate::error::WaitTooLong;
-use crate::error::{ApiError, DecodeError, TransportError, body_start};
+use crate::error::{ApiError, TransportError, body_start};
 use crate::request::Request;
 use crate::throttle::{PauseInfo, Throttle, Ticket};
 use crate::timer::Timer;
@@ -128,15 +128,8 @@ impl Client {
     pub async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
         let operation = request.operation_cow();
         let answer = self.execute(request, Expect::Json).await?;
-        serde_json::from_slice(&answer.body).map_err(|source| {
-            Error::Decode(Box::new(DecodeError {
-                operation,
-                status: answer.status,
-                body: body_start(&answer.body),
-                attempts: answer.attempts,
-                source,
-            }))
-        })
+        serde_json::from_slice(&answer.body)
+            .map_err(|source| crate::response::decode_error(operation, &answer, source))
     }
 
     /// Sends `request` and returns the raw body of a 2xx answer, which is

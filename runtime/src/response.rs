@@ -177,7 +177,12 @@ fn plain<T>(answer: Answer, result: T) -> ApiResponse<T> {
     }
 }
 
-fn decode_error(operation: Cow<'static, str>, answer: &Answer, source: serde_json::Error) -> Error {
+/// The [`Error::Decode`] of an answer whose body does not match the expected type.
+pub(crate) fn decode_error(
+    operation: Cow<'static, str>,
+    answer: &Answer,
+    source: serde_json::Error,
+) -> Error {
     Error::Decode(Box::new(DecodeError {
         operation,
         status: answer.status,
