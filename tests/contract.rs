@@ -3,15 +3,14 @@
 //! snippet from the issue against the mock Cloudflare API, and prints the envelope's
 //! `result` with an integer count.
 //!
-//! The consumer is built with its own `[workspace]` table in a temporary directory, in a
-//! target directory of its own under the shared one (the outer `cargo test` holds the
-//! shared one's lock while tests run), offline and from a copy of this workspace's
-//! `Cargo.lock`, so it resolves the same versions.
+//! The consumer is built with its own `[workspace]` table in the test's temporary
+//! directory, offline, in the workspace's target directory and with its profile and a
+//! copy of its `Cargo.lock`, so it resolves the same versions and reuses the compiled
+//! dependencies.
 
 use std::path::Path;
-use std::process::Command;
 
-use cfgen_tests::support::workspace_root;
+use cfgen_tests::support::{DEV_PROFILE, cargo_command, workspace_root};
 use serde_json::json;
 use testkit::{MockServer, Reply};
 
@@ -40,18 +39,12 @@ publish = false
 cloudflare-kv = {{ path = "{}" }}
 tokio = {{ version = "1", features = ["macros", "rt"] }}
 
+{DEV_PROFILE}
 # Not a member of the cfgen workspace.
 [workspace]
 "#,
         generated.display()
     )
-}
-
-fn target_dir() -> std::path::PathBuf {
-    let shared = std::env::var_os("CARGO_TARGET_DIR")
-        .map(Into::into)
-        .unwrap_or_else(|| workspace_root().join("target"));
-    shared.join("contract-consumer")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -61,24 +54,23 @@ async fn an_outside_crate_gets_the_result_with_an_integer_count() {
         Reply::success(json!({"successful_key_count": 2.0, "unsuccessful_keys": []})),
     ])
     .await;
-    let dir = std::env::temp_dir().join(format!("cfgen-contract-{}", std::process::id()));
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let dir = tmp.join("contract-consumer");
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("src")).unwrap();
     let root = workspace_root();
     std::fs::write(dir.join("Cargo.toml"), manifest(&root.join("generated"))).unwrap();
     std::fs::write(dir.join("src/main.rs"), MAIN).unwrap();
     std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
 
-    let output = Command::new(env!("CARGO"))
-        .args(["run", "--quiet", "--offline", "--manifest-path"])
-        .arg(dir.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", target_dir())
+    let target = tmp.parent().expect("the tmp dir sits in the target dir");
+    let output = cargo_command(&dir, target, &["run", "--quiet"])
         .env("CLOUDFLARE_API_TOKEN", "contract-token")
         .env("CLOUDFLARE_BASE_URL", server.url())
         .env_remove("CLOUDFLARE_EMAIL")
         .env_remove("CLOUDFLARE_API_KEY")
         .output()
         .expect("cargo runs");
-    let _ = std::fs::remove_dir_all(&dir);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stdout}\n{stderr}");

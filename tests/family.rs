@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use cfgen_tests::support::{offline_cargo, workspace_root};
+use cfgen_tests::support::{DEV_PROFILE, offline_cargo, workspace_root};
 
 /// Two products by component prefix that share `alpha_shared`, and two by tag.
 const SPEC: &str = r##"
@@ -91,8 +91,7 @@ fn write_family(tmp: &Path) -> PathBuf {
          serde = {{ version = \"1\", features = [\"derive\"] }}\n\
          serde_json = {{ version = \"1\", features = [\"preserve_order\"] }}\n\n\
          [workspace.lints.rust]\nmissing_docs = \"warn\"\n\n\
-         [profile.dev]\ndebug = \"line-tables-only\"\n\n\
-         [profile.dev.package.\"*\"]\ndebug = false\n\n\
+         {DEV_PROFILE}\n\
          [package]\nname = \"fam\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
          [dependencies]\ncfgen-runtime.workspace = true\n\n\
          {}\n{}{}\n",

@@ -58,9 +58,7 @@ impl ScratchCrate {
              cfgen-runtime = {{ path = {runtime:?} }}\n\
              serde = {{ version = \"1\", features = [\"derive\"] }}\n\
              serde_json = {{ version = \"1\", features = [\"preserve_order\"] }}\n\n\
-             # The workspace's dev profile, so that its compiled dependencies are reused.\n\
-             [profile.dev]\ndebug = \"line-tables-only\"\n\n\
-             [profile.dev.package.\"*\"]\ndebug = false\n\n[workspace]\n",
+             {DEV_PROFILE}\n[workspace]\n",
             runtime = workspace.join("runtime"),
         );
         let lib = format!("//! Generated code under test.\n#![deny(warnings)]\n\n{code}");
@@ -88,16 +86,36 @@ impl ScratchCrate {
     }
 }
 
+/// The workspace's dev profile (its root `Cargo.toml`), for the manifests of crates
+/// built outside the workspace in its target directory: with the same profile, they
+/// reuse its compiled dependencies instead of building a second copy.
+pub const DEV_PROFILE: &str =
+    "# The workspace's dev profile, so that its compiled dependencies are reused.
+[profile.dev]
+debug = \"line-tables-only\"
+
+[profile.dev.package.\"*\"]
+debug = false
+";
+
+/// `cargo <args> --offline` in `dir` with `target` as its target directory (the
+/// workspace's, so compiled dependencies are reused), for a test to add environment to.
+pub fn cargo_command(dir: &Path, target: &Path, args: &[&str]) -> std::process::Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = std::process::Command::new(cargo);
+    command
+        .args(args)
+        .arg("--offline")
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target);
+    command
+}
+
 /// Runs `cargo <args> --offline` in `dir` with `target` as its target directory (the
 /// workspace's, so compiled dependencies are reused); returns whether it succeeded,
 /// its standard output and its standard error.
 pub fn offline_cargo(dir: &Path, target: &Path, args: &[&str]) -> (bool, String, String) {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = std::process::Command::new(cargo)
-        .args(args)
-        .arg("--offline")
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target)
+    let output = cargo_command(dir, target, args)
         .output()
         .expect("run cargo");
     (
