@@ -56,9 +56,35 @@ use crate::Error;
 /// stream types can be named in generated signatures).
 pub type PageFuture<'a, P> = Pin<Box<dyn Future<Output = Result<P, Error>> + Send + 'a>>;
 
-type CursorFetch<'a, T> =
-    Box<dyn FnMut(Option<String>) -> PageFuture<'a, CursorPage<T>> + Send + 'a>;
-type NumberFetch<'a, T> = Box<dyn FnMut(u64) -> PageFuture<'a, NumberedPage<T>> + Send + 'a>;
+/// A stream's fetch closure, called with the page's position (`A`), and the
+/// page it is waiting for.
+struct Fetcher<'a, A, P> {
+    fetch: Box<dyn FnMut(A) -> PageFuture<'a, P> + Send + 'a>,
+    pending: Option<PageFuture<'a, P>>,
+}
+
+impl<'a, A, P> Fetcher<'a, A, P> {
+    fn new<F, Fut>(mut fetch: F) -> Self
+    where
+        F: FnMut(A) -> Fut + Send + 'a,
+        Fut: Future<Output = Result<P, Error>> + Send + 'a,
+    {
+        Fetcher {
+            fetch: Box::new(move |at| Box::pin(fetch(at))),
+            pending: None,
+        }
+    }
+
+    /// Polls the page at `at`, asking for it on the first poll; until it
+    /// arrives, later polls must name the same position.
+    fn poll(&mut self, at: A, cx: &mut Context<'_>) -> Poll<Result<P, Error>> {
+        let fetch = &mut self.fetch;
+        let pending = self.pending.get_or_insert_with(|| fetch(at));
+        let page = ready!(pending.as_mut().poll(cx));
+        self.pending = None;
+        Poll::Ready(page)
+    }
+}
 
 /// How many pages a [`PageStream`] reads at most unless told otherwise: a
 /// million pages of even 20 items is more than any Cloudflare list holds, so
@@ -117,8 +143,7 @@ enum Next {
 /// then names the page to retry from.
 pub struct CursorStream<'a, T> {
     operation: Cow<'static, str>,
-    fetch: CursorFetch<'a, T>,
-    pending: Option<PageFuture<'a, CursorPage<T>>>,
+    fetcher: Fetcher<'a, Option<String>, CursorPage<T>>,
     /// The cursor that fetched the buffered items (`None`: the first page).
     current: Option<String>,
     buffer: VecDeque<T>,
@@ -131,15 +156,14 @@ impl<'a, T> CursorStream<'a, T> {
     /// A stream that calls `fetch` with `None` for the first page, then with
     /// each cursor the server returns. `operation` names the operation in
     /// errors.
-    pub fn new<F, Fut>(operation: impl Into<Cow<'static, str>>, mut fetch: F) -> Self
+    pub fn new<F, Fut>(operation: impl Into<Cow<'static, str>>, fetch: F) -> Self
     where
         F: FnMut(Option<String>) -> Fut + Send + 'a,
         Fut: Future<Output = Result<CursorPage<T>, Error>> + Send + 'a,
     {
         CursorStream {
             operation: operation.into(),
-            fetch: Box::new(move |cursor| Box::pin(fetch(cursor))),
-            pending: None,
+            fetcher: Fetcher::new(fetch),
             current: None,
             buffer: VecDeque::new(),
             next: Next::Fetch(None),
@@ -237,11 +261,7 @@ impl<T> Stream for CursorStream<'_, T> {
                     return Poll::Ready(Some(Err(error)));
                 }
             };
-            let fetch = &mut this.fetch;
-            let pending = this.pending.get_or_insert_with(|| fetch(sent.clone()));
-            let page = ready!(pending.as_mut().poll(cx));
-            this.pending = None;
-            match page {
+            match ready!(this.fetcher.poll(sent.clone(), cx)) {
                 Ok(page) => this.accept(sent, page),
                 Err(error) => {
                     this.next = Next::Failed(sent);
@@ -395,8 +415,7 @@ enum PageNext {
 /// an [`Error::Pagination`].
 pub struct PageStream<'a, T> {
     operation: Cow<'static, str>,
-    fetch: NumberFetch<'a, T>,
-    pending: Option<PageFuture<'a, NumberedPage<T>>>,
+    fetcher: Fetcher<'a, u64, NumberedPage<T>>,
     /// The page whose items are buffered.
     current: u64,
     buffer: VecDeque<T>,
@@ -409,15 +428,14 @@ pub struct PageStream<'a, T> {
 impl<'a, T> PageStream<'a, T> {
     /// A stream that calls `fetch` with page numbers from 1. `operation`
     /// names the operation in errors.
-    pub fn new<F, Fut>(operation: impl Into<Cow<'static, str>>, mut fetch: F) -> Self
+    pub fn new<F, Fut>(operation: impl Into<Cow<'static, str>>, fetch: F) -> Self
     where
         F: FnMut(u64) -> Fut + Send + 'a,
         Fut: Future<Output = Result<NumberedPage<T>, Error>> + Send + 'a,
     {
         PageStream {
             operation: operation.into(),
-            fetch: Box::new(move |page| Box::pin(fetch(page))),
-            pending: None,
+            fetcher: Fetcher::new(fetch),
             current: 1,
             buffer: VecDeque::new(),
             next: PageNext::Fetch(1),
@@ -526,11 +544,7 @@ impl<T> Stream for PageStream<'_, T> {
                 }
             };
             this.next = PageNext::Fetch(number);
-            let fetch = &mut this.fetch;
-            let pending = this.pending.get_or_insert_with(|| fetch(number));
-            let page = ready!(pending.as_mut().poll(cx));
-            this.pending = None;
-            match page {
+            match ready!(this.fetcher.poll(number, cx)) {
                 Ok(page) => this.accept(number, page),
                 Err(error) => {
                     this.next = PageNext::Failed(number);
