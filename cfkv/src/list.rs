@@ -2,7 +2,6 @@
 //! the format `--keys-file` reads, so that listing and deleting chain.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow};
 use futures::TryStreamExt;
@@ -10,7 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::ListArgs;
 use crate::failed_out::{Destination, KeysOut};
-use crate::listing::{self, Counts};
+use crate::listing;
 use crate::run::{build_client, check_id_values};
 
 /// Runs the command on a single-threaded runtime, as `bulk-delete` does.
@@ -41,14 +40,7 @@ async fn run(args: &ListArgs) -> Result<ExitCode> {
     };
     let mut out = KeysOut::create(destination)?.describing("the listed keys");
     let prefix = args.prefix.as_deref().unwrap_or_default();
-    let counts = Arc::new(Counts::default());
-    let mut keys = listing::keys(
-        &client,
-        &args.account_id,
-        &args.namespace_id,
-        prefix,
-        counts.clone(),
-    );
+    let (mut keys, counts) = listing::keys(&client, &args.account_id, &args.namespace_id, prefix);
     while let Some(key) = keys.try_next().await.map_err(|error| {
         anyhow!(error).context(format!(
             "the listing stopped after {} keys; nothing was written",

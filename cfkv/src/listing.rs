@@ -34,11 +34,24 @@ impl Counts {
 }
 
 /// The names of the keys of the namespace that start with `prefix` (every
-/// key for `""`), compared byte for byte.
+/// key for `""`), compared byte for byte, and the counts the listing keeps.
 ///
 /// The server filters by prefix already; the names are checked again here,
 /// because a key outside the prefix must never reach a bulk delete.
 pub fn keys<'a>(
+    client: &'a Client,
+    account_id: &'a str,
+    namespace_id: &'a str,
+    prefix: &'a str,
+) -> (Listing<'a>, Arc<Counts>) {
+    let counts = Arc::new(Counts::default());
+    (
+        listing(client, account_id, namespace_id, prefix, counts.clone()),
+        counts,
+    )
+}
+
+fn listing<'a>(
     client: &'a Client,
     account_id: &'a str,
     namespace_id: &'a str,

@@ -37,14 +37,7 @@ pub async fn dry_run(args: &BulkDeleteArgs, prefix: &str) -> Result<ExitCode> {
     check_ids(args)?;
     let bar = spinner()?;
     let client = client(args, &bar)?;
-    let counts = Arc::new(Counts::default());
-    let mut keys = listing::keys(
-        &client,
-        &args.account_id,
-        &args.namespace_id,
-        prefix,
-        counts.clone(),
-    );
+    let (mut keys, counts) = listing::keys(&client, &args.account_id, &args.namespace_id, prefix);
     let mut first = Vec::with_capacity(SHOWN);
     while let Some(key) = keys.next().await {
         let key = key.map_err(|error| listing_failed(error, &counts))?;
@@ -79,14 +72,7 @@ pub async fn delete(args: &BulkDeleteArgs, prefix: &str) -> Result<ExitCode> {
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     let client = client(args, &bar)?;
     let out = KeysOut::create(destination(args))?;
-    let counts = Arc::new(Counts::default());
-    let mut keys = listing::keys(
-        &client,
-        &args.account_id,
-        &args.namespace_id,
-        prefix,
-        counts.clone(),
-    );
+    let (mut keys, counts) = listing::keys(&client, &args.account_id, &args.namespace_id, prefix);
     let head = if args.yes {
         Vec::new()
     } else {
@@ -236,15 +222,8 @@ async fn second_pass(
     bar.set_message("listing again");
     let failed: HashSet<String> = first.failed.iter().map(|f| f.key.clone()).collect();
     let not_relisted = Arc::new(Mutex::new(failed));
-    let counts = Arc::new(Counts::default());
-    let keys = listing::keys(
-        client,
-        &args.account_id,
-        &args.namespace_id,
-        prefix,
-        counts.clone(),
-    )
-    .inspect_ok({
+    let (keys, counts) = listing::keys(client, &args.account_id, &args.namespace_id, prefix);
+    let keys = keys.inspect_ok({
         let not_relisted = Arc::clone(&not_relisted);
         move |key| {
             not_relisted
