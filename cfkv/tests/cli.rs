@@ -12,16 +12,8 @@ use serde_json::json;
 use testkit::{Gate, MockServer, RecordedRequest, Reply};
 use tokio::sync::mpsc;
 
-const ACCOUNT: &str = "0123456789abcdef0123456789abcdef";
-const NAMESPACE: &str = "fedcba9876543210fedcba9876543210";
-
-/// A fresh directory for one test's files.
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cfkv-cli-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
+mod support;
+use support::{ACCOUNT, NAMESPACE, assert_stderr_has, cfkv_command, run, scratch, stderr, stdout};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
@@ -46,73 +38,21 @@ fn deletes_all_but_stuck(request: &RecordedRequest) -> Reply {
     )
 }
 
-/// `cfkv bulk-delete` with the ids, a hermetic environment pointing at
-/// `server` (no token when `None`), and `args`.
+/// `cfkv bulk-delete` with the ids and `args`; see [`cfkv_command`].
 fn command(server: Option<&MockServer>, ids: [&str; 2], args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cfkv"));
-    command.args([
+    let ids = [
         "bulk-delete",
         "--account-id",
         ids[0],
         "--namespace-id",
         ids[1],
-    ]);
-    command.args(args);
-    for var in [
-        "CLOUDFLARE_API_TOKEN",
-        "CLOUDFLARE_EMAIL",
-        "CLOUDFLARE_API_KEY",
-        "CLOUDFLARE_BASE_URL",
-    ] {
-        command.env_remove(var);
-    }
-    if let Some(server) = server {
-        command
-            .env("CLOUDFLARE_API_TOKEN", "cli-token")
-            .env("CLOUDFLARE_BASE_URL", server.url());
-    }
-    command
-}
-
-/// Runs `command` to the end; stdin is `/dev/null` unless `stdin` is given.
-async fn run(mut command: Command, stdin: Option<String>) -> Output {
-    command.stdin(if stdin.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    });
-    // The mock server runs on this test's runtime, so wait off its thread.
-    tokio::task::spawn_blocking(move || {
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run cfkv");
-        if let Some(text) = stdin {
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(text.as_bytes())
-                .expect("write stdin");
-        }
-        child.wait_with_output().expect("wait for cfkv")
-    })
-    .await
-    .expect("cfkv runner")
+    ];
+    cfkv_command(server, &[&ids[..], args].concat())
 }
 
 /// `cfkv bulk-delete` with the test ids; see [`command`] and [`run`].
 async fn cfkv(server: Option<&MockServer>, args: &[&str], stdin: Option<String>) -> Output {
     run(command(server, [ACCOUNT, NAMESPACE], args), stdin).await
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[tokio::test]
@@ -293,16 +233,11 @@ async fn auth_errors_fail_every_key_after_one_request() {
         stdout(&output),
         "deleted 0 of 5 keys, 2 failed, 3 not sent\n"
     );
-    assert!(
-        stderr(&output).contains("stopped sending after a request failed: workers-kv-"),
-        "{}",
-        stderr(&output)
+    assert_stderr_has(
+        &output,
+        "stopped sending after a request failed: workers-kv-",
     );
-    assert!(
-        stderr(&output).contains("[10000] Authentication error"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_has(&output, "[10000] Authentication error");
     assert_eq!(server.request_count(), 1);
 }
 
@@ -339,10 +274,9 @@ async fn missing_credentials_and_files_exit_two_with_a_reason() {
     )
     .await;
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("no Cloudflare credentials: set CLOUDFLARE_API_TOKEN"),
-        "{}",
-        stderr(&output)
+    assert_stderr_has(
+        &output,
+        "no Cloudflare credentials: set CLOUDFLARE_API_TOKEN",
     );
     let server = MockServer::start().await;
     let missing = dir.join("missing.txt");
@@ -432,14 +366,13 @@ async fn failed_out_that_is_the_keys_file_is_refused_before_anything_is_sent() {
         ];
         let output = cfkv(Some(&server), &args, None).await;
         assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-        assert!(
-            stderr(&output).contains(&format!(
+        assert_stderr_has(
+            &output,
+            &format!(
                 "--failed-out `{}` is the keys file `{}`",
                 failed_out.display(),
                 keys.display()
-            )),
-            "{}",
-            stderr(&output)
+            ),
         );
         assert_eq!(server.request_count(), 0);
         assert_eq!(std::fs::read(&keys).unwrap(), input);
@@ -497,11 +430,7 @@ async fn failed_out_in_a_missing_folder_is_refused_before_sending() {
     ];
     let output = cfkv(Some(&server), &args, None).await;
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("cannot create a file in"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_has(&output, "cannot create a file in");
     assert_eq!(server.request_count(), 0);
 }
 
@@ -564,7 +493,7 @@ async fn utf16_keys_files_are_refused_with_the_file_name() {
         let output = cfkv(Some(&server), &["--keys-file", text(&file), "--yes"], None).await;
         assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
         let expected = format!("keys file `{}` {says}", file.display());
-        assert!(stderr(&output).contains(&expected), "{}", stderr(&output));
+        assert_stderr_has(&output, &expected);
     }
     assert_eq!(server.request_count(), 0);
 }
@@ -594,7 +523,7 @@ async fn invalid_utf8_is_reported_at_its_line() {
         "keys file `{}:3`: the line is not valid UTF-8 (byte 0xff at byte 1 of the line)",
         file.display()
     );
-    assert!(stderr(&output).contains(&expected), "{}", stderr(&output));
+    assert_stderr_has(&output, &expected);
     assert_eq!(server.request_count(), 0);
     // Stdin is read once, as it comes: the error still names the line.
     let mut piped = command(
@@ -607,11 +536,7 @@ async fn invalid_utf8_is_reported_at_its_line() {
         .await
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("keys file <stdin>:3: the line is not valid UTF-8"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_has(&output, "keys file <stdin>:3: the line is not valid UTF-8");
 }
 
 #[tokio::test]
@@ -677,7 +602,7 @@ async fn ids_are_checked_before_anything_even_in_a_dry_run() {
             let args = ["--keys-file", text(&file), mode];
             let output = run(command(Some(&server), ids, &args), None).await;
             assert_eq!(output.status.code(), Some(2), "{ids:?} {mode}");
-            assert!(stderr(&output).contains(says), "{}", stderr(&output));
+            assert_stderr_has(&output, says);
         }
     }
     assert_eq!(server.request_count(), 0);
@@ -1126,11 +1051,7 @@ async fn rate_limit_option_paces_the_run_and_refuses_nonsense() {
     let args = ["--keys-file", text(&file), "--rate-limit", "600", "--yes"];
     let output = cfkv(Some(&server), &args, None).await;
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("invalid rate limit `600`"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_has(&output, "invalid rate limit `600`");
     assert_eq!(server.request_count(), 0);
 
     // One request per 2 s: the second request waits, and says so.
@@ -1147,11 +1068,7 @@ async fn rate_limit_option_paces_the_run_and_refuses_nonsense() {
     ];
     let output = cfkv(Some(&server), &args, None).await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("pacing to --rate-limit 1/2s: waiting "),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_has(&output, "pacing to --rate-limit 1/2s: waiting ");
     assert_eq!(server.request_count(), 2);
 }
 
@@ -1164,7 +1081,7 @@ async fn a_keys_file_that_starts_like_json_but_is_not_is_refused() {
     assert_eq!(output.status.code(), Some(2));
     let expected = format!("keys file `{}` is not a JSON array", file.display());
     for says in [&expected, "pass --format lines", "at line 1 column 2"] {
-        assert!(stderr(&output).contains(says), "{}", stderr(&output));
+        assert_stderr_has(&output, says);
     }
     assert_eq!(server.request_count(), 0);
     let lines = ["--keys-file", text(&file), "--format", "lines", "--yes"];

@@ -3,46 +3,18 @@
 //! matching keys go, whatever the faults, and nothing goes on a dry run.
 
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use testkit::{Gate, KvNamespace, MockServer, Route};
 
-const ACCOUNT: &str = "0123456789abcdef0123456789abcdef";
-const NAMESPACE: &str = "fedcba9876543210fedcba9876543210";
+mod support;
+use support::{ACCOUNT, NAMESPACE, assert_stderr_has, cfkv_command, run, scratch, stderr, stdout};
 
 /// Keys that share bytes with `user:` without starting with it, or start
 /// with it and look odd.
 const NEAR_MISSES: [&str; 6] = ["user", "User:1", "usér:1", "xuser:1", "user :1", " user:1"];
-
-fn scratch(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cfkv-prefix-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
-
-/// `cfkv <args>` in a hermetic environment pointing at `server`.
-fn command(server: &MockServer, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cfkv"));
-    command.args(args);
-    for var in ["CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY"] {
-        command.env_remove(var);
-    }
-    command
-        .env("CLOUDFLARE_API_TOKEN", "cli-token")
-        .env("CLOUDFLARE_BASE_URL", server.url());
-    command
-}
-
-async fn run(mut command: Command) -> Output {
-    command.stdin(Stdio::null());
-    // The mock server runs on this test's runtime, so wait off its thread.
-    tokio::task::spawn_blocking(move || command.output().expect("run cfkv"))
-        .await
-        .expect("cfkv runner")
-}
 
 /// `cfkv bulk-delete` with the test ids and `args`.
 async fn bulk_delete(server: &MockServer, args: &[&str]) -> Output {
@@ -53,20 +25,12 @@ async fn bulk_delete(server: &MockServer, args: &[&str]) -> Output {
         "--namespace-id",
         NAMESPACE,
     ];
-    run(command(server, &[&ids[..], args].concat())).await
+    run(cfkv_command(Some(server), &[&ids[..], args].concat()), None).await
 }
 
 async fn list(server: &MockServer, args: &[&str]) -> Output {
     let ids = ["list", "--account-id", ACCOUNT, "--namespace-id", NAMESPACE];
-    run(command(server, &[&ids[..], args].concat())).await
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    run(cfkv_command(Some(server), &[&ids[..], args].concat()), None).await
 }
 
 /// 120,000 keys under `user:` and 30,000 others, the near misses included.
@@ -96,10 +60,9 @@ async fn prefix_deletes_exactly_the_matching_keys_despite_faults() {
     assert_eq!(stdout(&output), "deleted 120000 of 120000 keys, 0 failed\n");
     assert_eq!(kv.names(), others, "exactly the other keys are left");
     // The second listing still saw the keys just deleted and deleted them again.
-    assert!(
-        stderr(&output).contains("120000 keys deleted a moment before were still listed"),
-        "{}",
-        stderr(&output)
+    assert_stderr_has(
+        &output,
+        "120000 keys deleted a moment before were still listed",
     );
     assert!(kv.stats().injected_failures > 0);
 }
@@ -196,16 +159,8 @@ async fn a_listing_that_fails_part_way_deletes_what_it_listed_and_exits_one() {
     let output = bulk_delete(&server, &["--prefix", "user:", "--yes"]).await;
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert_eq!(stdout(&output), "deleted 3000 of 3000 keys, 0 failed\n");
-    assert!(
-        stderr(&output).contains("the listing stopped after 3000 keys"),
-        "{}",
-        stderr(&output)
-    );
-    assert!(
-        stderr(&output).contains("run the same command again"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_has(&output, "the listing stopped after 3000 keys");
+    assert_stderr_has(&output, "run the same command again");
     assert_eq!(kv.len(), 22_000);
 }
 
@@ -230,11 +185,7 @@ async fn keys_that_stay_are_written_out_with_the_command_that_deletes_them() {
     let left = std::fs::read_to_string(&failed_out).unwrap();
     assert_eq!(left.lines().count(), 10);
     assert_eq!(kv.len(), 10);
-    assert!(
-        stderr(&output).contains("--keys-file"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_has(&output, "--keys-file");
 }
 
 #[tokio::test]
@@ -253,11 +204,7 @@ async fn list_writes_the_keys_file_format_and_bulk_delete_reads_it_back() {
     )
     .await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("listed 1504 keys to"),
-        "{}",
-        stderr(&output)
-    );
+    assert_stderr_has(&output, "listed 1504 keys to");
     let written: Vec<String> = serde_json::from_str(&std::fs::read_to_string(&file).unwrap())
         .expect("a key with a line break makes the file a JSON array");
     assert_eq!(written.len(), 1504);
@@ -338,7 +285,7 @@ async fn ctrl_c_writes_the_listed_keys_not_deleted_and_says_how_to_finish() {
         "--failed-out",
         failed_out.to_str().unwrap(),
     ];
-    let mut child = command(&server, &args)
+    let mut child = cfkv_command(Some(&server), &args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
