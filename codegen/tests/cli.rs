@@ -1,20 +1,11 @@
 //! CLI layer: the `cfgen` binary's exit codes, `--check`, `--help`, and that bad input
 //! writes nothing.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn cfgen(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cfgen"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run cfgen")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use common::{cfgen, stderr};
 
 /// A scratch directory holding a spec, unique per test.
 fn scratch(name: &str, spec: &str) -> PathBuf {

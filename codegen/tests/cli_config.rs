@@ -2,20 +2,11 @@
 //! (or `--config`), flags replace configured settings of the same name, and without
 //! either the command says what it needs.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn cfgen(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cfgen"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run cfgen")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use common::{cfgen, stderr};
 
 /// Two operations with different tags; `thing` is the schema the overlay edits.
 const SPEC: &str = r##"

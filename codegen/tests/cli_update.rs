@@ -3,28 +3,11 @@
 //! the gate stops it, on --dry-run, or on bad input. The real-document case uses
 //! `../shared/cloudflare-spec` and says it was skipped when that is absent.
 
-// Only `shared_dir` is used here; the snapshot helper serves other targets.
-#[allow(dead_code)]
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn cfgen(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cfgen"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run cfgen")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::{cfgen, stderr, stdout};
 
 /// Two operations; the project generates `make-thing` only.
 const FULL: &str = r##"

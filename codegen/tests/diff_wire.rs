@@ -5,8 +5,6 @@
 //! committed `spec/`, the way Cloudflare's monthly history changed bulk delete: in
 //! 2023-06 its `security` lost the API token, in 2023-09 it came back.
 
-// Only `shared_dir` is used here; the snapshot helper serves other targets.
-#[allow(dead_code)]
 mod common;
 
 use cfgen::Settings;

@@ -21,8 +21,6 @@
 //!
 //! `CFGEN_MUTANT=<base>:<seed>` runs only that mutant and prints its mutations.
 
-// Only `shared_dir` is used here.
-#[allow(dead_code)]
 mod common;
 
 use std::io::Write;

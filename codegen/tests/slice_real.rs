@@ -4,8 +4,6 @@
 //! slice of the 4.2 MB document is small. Skipped, with a line saying so, when
 //! `../shared/cloudflare-spec` is absent.
 
-// Only `shared_dir` is used here; the snapshot helper serves other targets.
-#[allow(dead_code)]
 mod common;
 
 use cfgen::Settings;

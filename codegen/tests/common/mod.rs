@@ -1,10 +1,11 @@
-//! Helpers shared by the generator's integration tests that read the real documents
-//! and compare against committed snapshots.
+//! Helpers shared by the generator's integration tests: the real documents, committed
+//! snapshots, and the `cfgen` binary. Each test target uses part of them.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 #[path = "../../../tests/snapshot_helper.rs"]
-#[allow(dead_code)] // each test target uses part of it
 mod snapshot_helper;
 
 #[allow(unused_imports)] // each test target uses part of it
@@ -14,4 +15,21 @@ pub use snapshot_helper::assert_snapshot;
 /// `skipped` line and return when it is absent.
 pub fn shared_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/cloudflare-spec")
+}
+
+/// Runs the `cfgen` binary with `args` in `cwd`, to the end.
+pub fn cfgen(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cfgen"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run cfgen")
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
