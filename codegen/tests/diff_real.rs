@@ -10,26 +10,15 @@ mod common;
 use cfgen::Settings;
 use cfgen::diff::{Affects, Level, Report};
 use cfgen::load::Document;
-use common::{assert_snapshot, shared_dir};
+use common::{assert_snapshot, shared_document};
 
 const BULK_DELETE: &str = cfgen::BULK_DELETE_OPERATION;
 const TWIN: &str = "workers-kv-namespace-delete-multiple-key-value-pairs-deprecated";
 const OLD: &str = "openapi-2023-01-03.json";
 const NEW: &str = "openapi-2024-08-07.json";
 
-/// Loads a shared document under its bare file name, so reports hold no local paths.
-fn shared(file: &str) -> Option<Document> {
-    let dir = shared_dir();
-    if !dir.exists() {
-        println!("skipped: ../shared/cloudflare-spec not found");
-        return None;
-    }
-    let text = std::fs::read_to_string(dir.join(file)).expect("shared document is readable");
-    Some(Document::from_text(file, &text).expect("shared document loads"))
-}
-
 fn diff(ops: &[&str]) -> Option<Report> {
-    let (old, new) = (shared(OLD)?, shared(NEW)?);
+    let (old, new) = (shared_document(OLD)?, shared_document(NEW)?);
     let settings = Settings {
         operations: ops.iter().map(|s| s.to_string()).collect(),
         strip_prefixes: cfgen::WORKERS_KV_PREFIXES
@@ -155,7 +144,9 @@ fn default_selection_does_not_report_the_twin() {
 /// caller uses: the types in the operation's signature are named after the operation.
 #[test]
 fn an_upstream_schema_rename_changes_no_generated_name() {
-    let Some(old) = shared(OLD) else { return };
+    let Some(old) = shared_document(OLD) else {
+        return;
+    };
     let renamed = rename_schema(&old, "api-response-single", "api-response-single-e7nXo5md");
     let settings = Settings {
         operations: vec![BULK_DELETE.to_string()],

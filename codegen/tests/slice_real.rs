@@ -9,21 +9,10 @@ mod common;
 use cfgen::Settings;
 use cfgen::load::Document;
 use cfgen::slice::{Syntax, slice, to_text};
-use common::shared_dir;
+use common::shared_document;
 
 const OLD: &str = "openapi-2023-01-03.json";
 const NEW: &str = "openapi-2024-08-07.json";
-
-/// Loads a shared document under its bare file name, or says it is skipped.
-fn shared(file: &str) -> Option<Document> {
-    let dir = shared_dir();
-    if !dir.exists() {
-        println!("skipped: ../shared/cloudflare-spec not found");
-        return None;
-    }
-    let text = std::fs::read_to_string(dir.join(file)).expect("shared document is readable");
-    Some(Document::from_text(file, &text).expect("shared document loads"))
-}
 
 fn workers_kv(settings: Settings) -> Settings {
     Settings {
@@ -61,14 +50,18 @@ fn assert_slice_generates_the_same(full: &Document, settings: &Settings, syntax:
 
 #[test]
 fn bulk_delete_slices_generate_the_same_code_and_are_small() {
-    let Some(new) = shared(NEW) else { return };
+    let Some(new) = shared_document(NEW) else {
+        return;
+    };
     let settings = workers_kv(Settings::operations([cfgen::BULK_DELETE_OPERATION]));
     let yaml = assert_slice_generates_the_same(&new, &settings, Syntax::Yaml);
     let json = assert_slice_generates_the_same(&new, &settings, Syntax::Json);
     println!("bulk-delete slice of {NEW}: {yaml} bytes as YAML, {json} as JSON");
     assert!(yaml < 100_000 && json < 100_000, "{yaml} / {json} bytes");
 
-    let Some(old) = shared(OLD) else { return };
+    let Some(old) = shared_document(OLD) else {
+        return;
+    };
     assert_slice_generates_the_same(&old, &settings, Syntax::Yaml);
 }
 
@@ -80,7 +73,9 @@ fn workers_kv_tag_slices_generate_the_same_code() {
         "Workers KV Stored Data Analytics",
     ];
     for file in [OLD, NEW] {
-        let Some(doc) = shared(file) else { return };
+        let Some(doc) = shared_document(file) else {
+            return;
+        };
         let settings = workers_kv(Settings {
             tags: tags.map(String::from).to_vec(),
             ..Settings::default()
@@ -117,7 +112,9 @@ fn other_products_slices_generate_the_same_code() {
         ),
     ];
     for (file, ops) in cases {
-        let Some(doc) = shared(file) else { return };
+        let Some(doc) = shared_document(file) else {
+            return;
+        };
         for op in ops {
             assert_slice_generates_the_same(&doc, &Settings::operations([op]), Syntax::Json);
         }

@@ -17,6 +17,19 @@ pub fn shared_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/cloudflare-spec")
 }
 
+/// Loads a document of `../shared/cloudflare-spec` under its bare file name, so that
+/// reports hold no local paths; prints the `skipped` line and gives `None` when the
+/// folder is absent.
+pub fn shared_document(file: &str) -> Option<cfgen::load::Document> {
+    let dir = shared_dir();
+    if !dir.exists() {
+        println!("skipped: ../shared/cloudflare-spec not found");
+        return None;
+    }
+    let text = std::fs::read_to_string(dir.join(file)).expect("shared document is readable");
+    Some(cfgen::load::Document::from_text(file, &text).expect("shared document loads"))
+}
+
 /// Runs the `cfgen` binary with `args` in `cwd`, to the end.
 pub fn cfgen(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cfgen"))
