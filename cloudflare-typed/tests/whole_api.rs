@@ -1,7 +1,7 @@
 //! Freshness and consumer layer of `cloudflare-typed`: its committed code, the generated
-//! tables of its `Cargo.toml` and its product crates (`products/`) equal what
-//! `cfgen --config cloudflare-typed/cfgen.toml generate` writes from the real document,
-//! and a crate outside the workspace that enables two products compiles, calls one
+//! tables of its `Cargo.toml`, its product table (`products.toml`) and its product
+//! crates (`products/`) equal what `cfgen --config cloudflare-typed/cfgen.toml generate`
+//! writes from the real document, and a crate outside the workspace that enables two products compiles, calls one
 //! operation of each against the mock server, and cannot call a third.
 //!
 //! These tests live in the crate they check, unlike `generated/`'s freshness test,
@@ -62,10 +62,18 @@ fn stale(path: &Path, fresh: &str) -> Option<String> {
 
 #[test]
 fn committed_whole_api_is_fresh() {
-    let Some(config) = config() else { return };
+    let Some(mut config) = config() else { return };
     let doc = cfgen::Document::from_path(&config.spec).expect("the document loads");
+    let out = config.out.clone().expect("the config names the crate");
+    let table = out.join(cfgen::PRODUCT_TABLE);
+    config.settings.product_table =
+        cfgen::read_product_table(&table).expect("the product table reads");
+    assert!(
+        !config.settings.product_table.is_empty(),
+        "the product table is committed"
+    );
     let generated = cfgen::generate(&doc, &config.settings).expect("the document generates");
-    let out = config.out.as_deref().expect("the config names the crate");
+    let out = out.as_path();
     let manifest_path = out.join("Cargo.toml");
     let manifest = std::fs::read_to_string(&manifest_path).expect("read Cargo.toml");
     let features = generated
@@ -74,9 +82,14 @@ fn committed_whole_api_is_fresh() {
         .expect("product crates are on");
     let manifest = cfgen::write::splice_features(&manifest_path, &manifest, features)
         .expect("Cargo.toml has the feature markers");
+    let product_table = generated
+        .product_table
+        .clone()
+        .expect("product crates are on");
     let mut files = vec![
         (out.join("src/generated.rs"), generated.code.clone()),
         (manifest_path, manifest),
+        (table, product_table),
     ];
     let members = generated.members.iter();
     files.extend(members.map(|(path, text)| (out.join(path), text.clone())));

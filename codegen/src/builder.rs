@@ -289,6 +289,7 @@ mod tests {
             strip_prefixes: vec!["workers-kv-".into()],
             strict: true,
             product_crates: None,
+            product_table: Default::default(),
         };
         assert_eq!(builder.settings, want);
         assert_eq!(Builder::new("a.yaml").settings(want.clone()).settings, want);
@@ -360,6 +361,7 @@ mod tests {
                 strip_prefixes: vec!["p-".into()],
                 strict: true,
                 product_crates: None,
+                product_table: Default::default(),
             }
         );
         assert_eq!(builder.out_dir, None, "a build script writes into OUT_DIR");

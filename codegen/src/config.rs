@@ -25,7 +25,12 @@
 //!
 //! The file maps onto the library's one [`Settings`] struct plus the paths only a front
 //! end needs; there are no settings that exist here and nowhere else.
+//!
+//! With `product_crates`, the facade crate also holds a product table, [`PRODUCT_TABLE`],
+//! which cfgen writes and [`read_product_table`] reads into
+//! [`Settings::product_table`]: each operation's product, kept across spec updates.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -37,6 +42,51 @@ use crate::settings::Settings;
 
 /// The name the CLI looks for in the current directory.
 pub const CONFIG_FILE: &str = "cfgen.toml";
+
+/// The product table's file name, in the facade crate's folder.
+pub const PRODUCT_TABLE: &str = "products.toml";
+
+/// Reads a product table (see [`PRODUCT_TABLE`]) into what
+/// [`Settings::product_table`] takes. No file is an empty table: the first generation.
+/// A product that is not a product name (lowercase ASCII words joined by `-`, none of
+/// `default`, `full`, `shared`, `feature-map`) is an error naming the file, the line and
+/// the operation, since it becomes a folder and a crate name.
+pub fn read_product_table(path: &Path) -> Result<BTreeMap<String, String>> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Table {
+        #[serde(default)]
+        operations: BTreeMap<String, toml::Spanned<String>>,
+    }
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(source) => {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let table: Table = toml::from_str(&text).map_err(|e| config_error(path, &text, &e))?;
+    let mut products = BTreeMap::new();
+    for (operation, product) in table.operations {
+        if !crate::products::is_product_name(product.get_ref()) {
+            return Err(Error::Config {
+                file: display_name(path),
+                line: Some(line_at(&text, product.span().start)),
+                message: format!(
+                    "operation `{operation}`: `{}` is not a product name (lowercase ASCII \
+                     letters and digits, words joined by `-`; not `default`, `full`, \
+                     `shared` or `feature-map`)",
+                    product.get_ref()
+                ),
+            });
+        }
+        products.insert(operation, product.into_inner());
+    }
+    Ok(products)
+}
 
 /// A loaded `cfgen.toml`, its paths made relative to the current directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,6 +198,7 @@ impl Config {
                 strip_prefixes: raw.strip_prefixes,
                 strict: raw.strict,
                 product_crates: raw.product_crates,
+                product_table: Default::default(),
             },
             fail_on: raw.diff.fail_on,
         })
@@ -162,14 +213,21 @@ fn config_error(path: &Path, text: &str, err: &toml::de::Error) -> Error {
         .replace("missing field", "missing key")
         .trim_end()
         .to_string();
-    let line = err
-        .span()
-        .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+    let line = err.span().map(|span| line_at(text, span.start));
     Error::Config {
         file: display_name(path),
         line,
         message,
     }
+}
+
+/// The line, from 1, that byte `at` of `text` is on.
+fn line_at(text: &str, at: usize) -> usize {
+    text.as_bytes()[..at.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]
@@ -209,6 +267,7 @@ fail_on = "warning"
                 strip_prefixes: vec!["workers-kv_".into()],
                 strict: true,
                 product_crates: None,
+                product_table: Default::default(),
             }
         );
         assert_eq!(config.fail_on, Some(FailOn::Warning));
@@ -272,5 +331,42 @@ fail_on = "warning"
         assert!(FailOn::Warning.stops(&report));
         assert!(!FailOn::Breaking.stops(&report));
         assert!(!FailOn::None.stops(&report));
+    }
+    fn table(text: &str) -> Result<BTreeMap<String, String>> {
+        let dir = std::env::temp_dir().join(format!("cfgen-table-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(PRODUCT_TABLE);
+        std::fs::write(&path, text).unwrap();
+        let table = read_product_table(&path);
+        std::fs::remove_dir_all(&dir).unwrap();
+        table
+    }
+
+    #[test]
+    fn a_product_table_reads_into_operation_products_and_a_missing_one_is_empty() {
+        let read = table("# header\n[operations]\n\"user'-s-x\" = \"iam\"\nb = \"dns\"\n").unwrap();
+        assert_eq!(read["user'-s-x"], "iam");
+        assert_eq!(read["b"], "dns");
+        let missing = read_product_table(Path::new("no/such/products.toml")).unwrap();
+        assert!(missing.is_empty());
+    }
+
+    #[test]
+    fn a_product_table_with_a_bad_name_or_key_says_where() {
+        let err = table("[operations]\na = \"dns\"\nb = \"DNS Records\"\n").unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.ends_with(
+                "products.toml:3: operation `b`: `DNS Records` is not a product name \
+                 (lowercase ASCII letters and digits, words joined by `-`; not `default`, \
+                 `full`, `shared` or `feature-map`)"
+            ),
+            "{message}"
+        );
+        let err = table("[operation]\na = \"dns\"\n").unwrap_err().to_string();
+        assert!(
+            err.contains("products.toml:1: unknown key `operation`"),
+            "{err}"
+        );
     }
 }

@@ -101,7 +101,7 @@ pub mod update;
 pub mod write;
 
 pub use builder::{Builder, DEFAULT_FILE_NAME, Written};
-pub use config::{CONFIG_FILE, Config, FailOn};
+pub use config::{CONFIG_FILE, Config, FailOn, PRODUCT_TABLE, read_product_table};
 pub use error::{Error, Result, Skip};
 pub use load::Document;
 pub use resolve::MAX_DEPTH;
@@ -123,6 +123,11 @@ pub struct Generated {
     /// relative to the facade crate (`products/workers-kv/Cargo.toml`,
     /// `products/workers-kv/src/lib.rs`, …), in path order.
     pub members: Vec<(String, String)>,
+    /// With [`Settings::product_crates`]: the facade's product table, the product of
+    /// every operation (the file [`PRODUCT_TABLE`] in the facade crate). Read it back
+    /// into [`Settings::product_table`] for the next generation, so that operations
+    /// keep their products across spec updates.
+    pub product_table: Option<String>,
 }
 
 /// Generates the client code for the operations `settings` selects. Pure: no I/O.
@@ -142,10 +147,11 @@ fn generate_here(doc: &load::Document, settings: &Settings) -> Result<Generated>
             skipped: resolved.skipped,
             features: None,
             members: Vec::new(),
+            product_table: None,
         });
     };
     let family = render::Family { facade };
-    let products = products::assign(doc, &selected);
+    let products = products::assign(doc, &selected, settings);
     let tokens = render::render_family(&resolved.api, &products, &family)?;
     let mut members = Vec::new();
     for (product, code) in tokens.products {
@@ -173,6 +179,7 @@ fn generate_here(doc: &load::Document, settings: &Settings) -> Result<Generated>
             &tokens.shared_users,
         )),
         members,
+        product_table: Some(manifest::product_table(&products, &doc.file)),
     })
 }
 

@@ -2,7 +2,7 @@
 //! becomes a Cargo feature of the generated crate, so a user compiles only what they call.
 //!
 //! The grouping comes from the document itself, by rules that do not depend on which
-//! operations are selected, so a feature keeps its name across spec updates:
+//! operations are selected:
 //!
 //! 1. Cloudflare prefixes every component name with its product (`workers-kv_`,
 //!    `dns-records_`, `zones_`). An operation belongs to the product whose prefix its
@@ -16,6 +16,13 @@
 //!    by one core while the other idles.
 //! 3. Without tags, the product is `untagged`.
 //!
+//! These rules name products well, but a spec update can still move an operation: a
+//! new component prefix, a renamed tag. So the facade keeps a product table
+//! (`products.toml`, [`Settings::product_table`]): the product of every operation as the
+//! last generation assigned it. An operation listed there keeps its product; only
+//! operations new to the table are sorted by the rules. The table is rewritten with
+//! each generation, and editing a product in it moves the operation.
+//!
 //! Features that group a family, such as `dns` for `dns-records`, `dns-firewall` and the
 //! other `dns-` products, also exist when at least [`FAMILY_MIN`] products share a first
 //! word that is not itself a product. A family whose name is also a product's
@@ -27,6 +34,7 @@ use serde_json::Value;
 
 use crate::load::Document;
 use crate::select::{Located, all_operations};
+use crate::settings::Settings;
 
 /// How many products must share a first word before that word becomes a feature that
 /// enables them all: two would invent groups such as `zone` next to `zones`.
@@ -50,26 +58,21 @@ pub struct Products {
     pub families: BTreeMap<String, BTreeSet<String>>,
 }
 
-/// Sorts `selected` into products, by the rules in the module docs.
-pub fn assign(doc: &Document, selected: &[Located]) -> Products {
+/// Sorts `selected` into products: the product `settings.product_table` gives, else by
+/// the rules in the module docs.
+pub fn assign(doc: &Document, selected: &[Located], settings: &Settings) -> Products {
     let tag_family = tag_families(doc);
     let mut products = Products::default();
     let mut by_tag: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for op in selected {
-        let by_tag_family = || {
-            let tag = op.tags.first()?;
-            let family = tag_family.get(tag)?;
-            let product = unreserved(feature_name(tag));
-            by_tag
-                .entry(unreserved(family.clone()))
-                .or_default()
-                .insert(product.clone());
-            Some(product)
+        let (derived, family) = derived_product(doc, op, &tag_family);
+        let product = match settings.product_table.get(&op.key) {
+            Some(pinned) => pinned.clone(),
+            None => derived,
         };
-        let product = prefix_product(doc, op)
-            .or_else(by_tag_family)
-            .unwrap_or_else(|| "untagged".to_string());
-        let product = unreserved(product);
+        if let Some(family) = family {
+            by_tag.entry(family).or_default().insert(product.clone());
+        }
         products
             .tags
             .entry(product.clone())
@@ -90,6 +93,33 @@ pub fn assign(doc: &Document, selected: &[Located]) -> Products {
         members.remove(family);
     }
     products
+}
+
+/// The product the rules give `op` and, when it comes from the first tag, the tag
+/// family it belongs to.
+fn derived_product(
+    doc: &Document,
+    op: &Located,
+    tag_family: &BTreeMap<String, String>,
+) -> (String, Option<String>) {
+    if let Some(prefix) = prefix_product(doc, op) {
+        return (unreserved(prefix), None);
+    }
+    let by_tag = op.tags.first().and_then(|tag| {
+        let product = Some(feature_name(tag)).filter(|p| !p.is_empty())?;
+        let family = tag_family.get(tag)?;
+        Some((unreserved(product), unreserved(family.clone())))
+    });
+    match by_tag {
+        Some((product, family)) => (product, Some(family)),
+        None => ("untagged".to_string(), None),
+    }
+}
+
+/// Whether `name` can be a product: a feature name (see [`feature_name`]) that Cargo
+/// and the generated crates do not reserve.
+pub fn is_product_name(name: &str) -> bool {
+    !name.is_empty() && feature_name(name) == name && !RESERVED.contains(&name)
 }
 
 /// The product prefix that the operation's own `$ref`s name most often.
@@ -243,7 +273,7 @@ mod tests {
     #[test]
     fn products_come_from_prefixes_then_tag_families() {
         let doc = doc(SPEC);
-        let products = assign(&doc, &all_operations(&doc));
+        let products = assign(&doc, &all_operations(&doc), &Settings::default());
         let got: Vec<(&str, &str)> = products
             .of_operation
             .iter()
@@ -286,12 +316,59 @@ mod tests {
             .into_iter()
             .filter(|op| op.id == "w")
             .collect();
-        assert_eq!(assign(&doc, &one).of_operation["w"], "workers-ai");
+        assert_eq!(
+            assign(&doc, &one, &Settings::default()).of_operation["w"],
+            "workers-ai"
+        );
         let two: Vec<Located> = all_operations(&doc)
             .into_iter()
             .filter(|op| op.id == "r2")
             .collect();
-        assert_eq!(assign(&doc, &two).of_operation["r2"], "radar-dns");
+        assert_eq!(
+            assign(&doc, &two, &Settings::default()).of_operation["r2"],
+            "radar-dns"
+        );
+    }
+
+    #[test]
+    fn the_product_table_wins_and_pinned_products_join_their_families() {
+        let doc = doc(SPEC);
+        let settings = Settings {
+            product_table: [("a", "dns-legacy"), ("r1", "radar-old"), ("gone", "zzz")]
+                .into_iter()
+                .map(|(op, product)| (op.to_string(), product.to_string()))
+                .collect(),
+            ..Settings::default()
+        };
+        let products = assign(&doc, &all_operations(&doc), &settings);
+        assert_eq!(products.of_operation["a"], "dns-legacy");
+        assert_eq!(products.of_operation["r1"], "radar-old");
+        // Not in the table: the rules.
+        assert_eq!(products.of_operation["b"], "dns-firewall");
+        // A table entry for an operation the document lacks makes no product.
+        assert!(!products.tags.contains_key("zzz"));
+        assert!(products.families["dns"].contains("dns-legacy"));
+        assert!(products.families["radar"].contains("radar-old"));
+    }
+
+    #[test]
+    fn a_tag_without_letters_or_digits_is_untagged_not_an_empty_name() {
+        let doc = doc(
+            r#"{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{
+              "/x":{"get":{"operationId":"x","tags":["!!"],"responses":{"200":{"description":""}}}}}}"#,
+        );
+        let products = assign(&doc, &all_operations(&doc), &Settings::default());
+        assert_eq!(products.of_operation["x"], "untagged");
+    }
+
+    #[test]
+    fn product_names_are_feature_names_cargo_does_not_reserve() {
+        assert!(is_product_name("workers-kv"));
+        for bad in [
+            "", "Workers", "a--b", "-a", "a/b", "../x", "full", "shared", "a_b",
+        ] {
+            assert!(!is_product_name(bad), "{bad:?}");
+        }
     }
 
     #[test]

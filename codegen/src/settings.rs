@@ -1,5 +1,7 @@
 //! The one settings struct that the library API, the build.rs builder and the CLI share.
 
+use std::collections::BTreeMap;
+
 /// The operationId of Workers KV bulk delete, the operation this project exists for.
 pub const BULK_DELETE_OPERATION: &str = "workers-kv-namespace-delete-multiple-key-value-pairs";
 
@@ -31,6 +33,11 @@ pub struct Settings {
     /// feature of the facade, which holds the `Client`. The facade's `Cargo.toml` then
     /// needs the tables that [`Generated::features`](crate::Generated::features) holds.
     pub product_crates: Option<String>,
+    /// With `product_crates`: the product of each operation, by operation key, from the
+    /// previous generation (the facade's product table, which
+    /// [`read_product_table`](crate::read_product_table) reads). An operation listed
+    /// here keeps its product; the others are sorted into products by cfgen's rules.
+    pub product_table: BTreeMap<String, String>,
 }
 
 impl Settings {

@@ -169,6 +169,7 @@ impl SelectArgs {
             strip_prefixes,
             strict: self.strict || base.strict,
             product_crates: self.product_crates.clone().or(base.product_crates),
+            product_table: base.product_table,
         }
     }
 }
@@ -253,7 +254,7 @@ fn main() -> ExitCode {
 fn generate(args: GenerateArgs, config: Option<&cfgen::Config>) -> anyhow::Result<ExitCode> {
     let inputs = spec_and_overlays(args.spec.as_ref(), &args.overlays, config);
     let out = args.out.as_ref().or(config.and_then(|c| c.out.as_ref()));
-    let settings = args.select.settings(config);
+    let mut settings = args.select.settings(config);
     let (spec, overlays, out) = match (inputs, out, selects_nothing(&settings)) {
         (Some((spec, overlays)), Some(out), false) => (spec, overlays, out),
         (inputs, out, nothing) => {
@@ -270,6 +271,10 @@ fn generate(args: GenerateArgs, config: Option<&cfgen::Config>) -> anyhow::Resul
             ));
         }
     };
+    let table = out.join(cfgen::PRODUCT_TABLE);
+    if settings.product_crates.is_some() {
+        settings.product_table = cfgen::read_product_table(&table)?;
+    }
     let doc = load_with_overlays(&spec, &overlays)?;
     let generated = cfgen::generate(&doc, &settings)?;
     report_skips(&generated.skipped);
@@ -277,6 +282,7 @@ fn generate(args: GenerateArgs, config: Option<&cfgen::Config>) -> anyhow::Resul
     if let Some(features) = &generated.features {
         files.push(manifest_with_features(out, features)?);
     }
+    files.extend(generated.product_table.map(|text| (table, text)));
     let members = generated.members.into_iter();
     files.extend(members.map(|(path, text)| (out.join(path), text)));
     let retired = cfgen::write::retired_members(out, files.iter().map(|(path, _)| path.as_path()))
