@@ -74,6 +74,17 @@ impl Plan {
 /// Compares the configured spec with the document at `new`, and, unless `gate` stops
 /// on the report, computes the new slice and the code generated from it.
 pub fn plan(config: &Config, new: &Path, gate: FailOn) -> Result<Plan> {
+    if let Some(facade) = &config.settings.product_crates {
+        return Err(Error::Config {
+            file: display_name(&config.file),
+            line: None,
+            message: format!(
+                "`product_crates = \"{facade}\"`: `cfgen update` writes a sliced spec and one \
+                 crate, not a family of crates; review the change with `cfgen diff`, then \
+                 point `spec` at the new document and run `cfgen generate`"
+            ),
+        });
+    }
     let out = config.out.as_ref().ok_or_else(|| Error::Config {
         file: display_name(&config.file),
         line: None,

@@ -100,6 +100,32 @@ fn update_from_the_document_the_spec_was_sliced_from_changes_nothing() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A crate family's config is refused: `update` writes one crate and a sliced spec,
+/// which would leave the product crates and their tables behind the facade.
+#[test]
+fn a_crate_family_is_refused_before_anything_is_written() {
+    let dir = project("family");
+    std::fs::write(
+        dir.join("cfgen.toml"),
+        format!("{CONFIG}product_crates = \"fam\"\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("new.yaml"), FULL).unwrap();
+    let before = snapshot(&dir);
+    let out = cfgen(&["update", "--from", "new.yaml"], &dir);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "cfgen.toml: `product_crates = \"fam\"`: `cfgen update` writes a sliced spec and \
+             one crate, not a family of crates"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(&dir), before);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn a_breaking_report_stops_the_update_and_writes_nothing() {
     let dir = project("gate");
