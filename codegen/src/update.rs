@@ -60,14 +60,13 @@ impl Plan {
         self.files.iter().filter(|file| file.changed)
     }
 
-    /// Writes the files that change, each atomically; returns their paths.
+    /// Writes the files that change, all or none (see
+    /// [`write_all_if_changed`](write::write_all_if_changed)); returns their paths.
     pub fn write(&self) -> Result<Vec<PathBuf>> {
-        let mut written = Vec::new();
-        for file in self.changes() {
-            write::write_if_changed(&file.path, &file.contents)?;
-            written.push(file.path.clone());
-        }
-        Ok(written)
+        write::write_all_if_changed(
+            self.changes()
+                .map(|file| (file.path.as_path(), file.contents.as_str())),
+        )
     }
 }
 

@@ -1,10 +1,11 @@
 //! Stage 5: write. Writes generated files only when their contents change, and
 //! atomically (a temporary file in the same directory, then a rename), so a failed run
-//! never leaves a partial file behind.
+//! never leaves a partial file behind; a set of files is written in full before the
+//! first is renamed into place.
 
 use std::fs;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
@@ -15,31 +16,88 @@ pub fn is_fresh(path: &Path, contents: &str) -> bool {
 
 /// Writes `contents` to `path` unless it is already there; returns whether it wrote.
 pub fn write_if_changed(path: &Path, contents: &str) -> Result<bool> {
-    if is_fresh(path, contents) {
-        return Ok(false);
+    Ok(!write_all_if_changed([(path, contents)])?.is_empty())
+}
+
+/// Writes each file whose contents change, in two steps: every one is first written
+/// in full to a temporary file beside its target, and only when all are on disk are
+/// they renamed into place. A full disk or any failed write stops before a single
+/// target changes, and removes the temporary files and the folders it made, so a crate
+/// family is never left half old, half new. Returns the paths written, in order.
+pub fn write_all_if_changed<'a>(
+    files: impl IntoIterator<Item = (&'a Path, &'a str)>,
+) -> Result<Vec<PathBuf>> {
+    let mut staged = Vec::new();
+    for (path, contents) in files {
+        if !is_fresh(path, contents) {
+            staged.push(Staged::write(path, contents)?);
+        }
     }
-    let io = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(io)?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let result = fs::File::create(&temp)
-        .and_then(|mut f| f.write_all(contents.as_bytes()).and_then(|()| f.sync_all()))
-        .and_then(|()| fs::rename(&temp, path));
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
+    staged.into_iter().map(Staged::commit).collect()
+}
+
+/// A file written in full under a temporary name beside its target. Dropped without
+/// [`commit`](Staged::commit), it removes the temporary file and the folders made for it.
+struct Staged {
+    target: PathBuf,
+    temp: PathBuf,
+    /// The outermost folder created for the target, if any.
+    made: Option<PathBuf>,
+    committed: bool,
+}
+
+impl Staged {
+    fn write(target: &Path, contents: &str) -> Result<Staged> {
+        let io = |source| Error::Io {
+            path: target.to_path_buf(),
+            source,
+        };
+        let dir = target
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let made = dir
+            .ancestors()
+            .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+            .last()
+            .map(Path::to_path_buf);
+        let file_name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let staged = Staged {
+            target: target.to_path_buf(),
+            temp: dir.join(format!(".{file_name}.{}.tmp", std::process::id())),
+            made,
+            committed: false,
+        };
+        fs::create_dir_all(dir).map_err(io)?;
+        fs::File::create(&staged.temp)
+            .and_then(|mut f| f.write_all(contents.as_bytes()).and_then(|()| f.sync_all()))
+            .map_err(io)?;
+        Ok(staged)
     }
-    result.map_err(io)?;
-    Ok(true)
+
+    fn commit(mut self) -> Result<PathBuf> {
+        fs::rename(&self.temp, &self.target).map_err(|source| Error::Io {
+            path: self.target.clone(),
+            source,
+        })?;
+        self.committed = true;
+        Ok(std::mem::take(&mut self.target))
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        let _ = fs::remove_file(&self.temp);
+        if let Some(made) = &self.made {
+            let _ = fs::remove_dir_all(made);
+        }
+    }
 }
 
 /// The line that opens the generated part of a crate's `Cargo.toml`.
@@ -76,7 +134,7 @@ pub fn splice_features(path: &Path, manifest: &str, features: &str) -> Result<St
 pub fn retired_members<'a>(
     facade: &Path,
     files: impl IntoIterator<Item = &'a Path>,
-) -> std::io::Result<Vec<std::path::PathBuf>> {
+) -> std::io::Result<Vec<PathBuf>> {
     let root = facade.join("products");
     let current: std::collections::BTreeSet<&Path> = files
         .into_iter()
@@ -119,6 +177,40 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["out.rs"]);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_failed_write_in_a_set_changes_no_file_and_leaves_nothing_behind() {
+        let dir = std::env::temp_dir().join(format!("cfgen-write-all-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let kept = dir.join("kept.rs");
+        fs::write(&kept, "old").unwrap();
+        // A folder cannot be made under a file: the third write fails.
+        fs::write(dir.join("blocker"), "").unwrap();
+        let files = [
+            (kept.clone(), "new"),
+            (dir.join("products/new/Cargo.toml"), "[package]"),
+            (dir.join("blocker/x/lib.rs"), "x"),
+        ];
+        let err = write_all_if_changed(files.iter().map(|(p, c)| (p.as_path(), *c))).unwrap_err();
+        assert!(err.to_string().contains("blocker/x/lib.rs"), "{err}");
+        assert_eq!(fs::read_to_string(&kept).unwrap(), "old");
+        let mut names: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["blocker", "kept.rs"],
+            "no temporary file, no new folder"
+        );
+
+        let written = write_all_if_changed(files[..2].iter().map(|(p, c)| (p.as_path(), *c)));
+        assert_eq!(written.unwrap(), [files[0].0.clone(), files[1].0.clone()]);
+        assert_eq!(fs::read_to_string(&kept).unwrap(), "new");
         fs::remove_dir_all(dir).unwrap();
     }
 

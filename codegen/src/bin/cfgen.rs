@@ -231,7 +231,7 @@ fn main() -> ExitCode {
     let config = match load_config(cli.config.as_deref()) {
         Ok(config) => config,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", message(&err));
             return ExitCode::from(2);
         }
     };
@@ -245,10 +245,22 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", message(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes on one line, each cause once: the library's errors already
+/// name their cause (`path: No space left on device`), which `{:#}` would repeat.
+fn message(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1).map(ToString::to_string) {
+        if !text.contains(&cause) {
+            text = format!("{text}: {cause}");
+        }
+    }
+    text
 }
 
 fn generate(args: GenerateArgs, config: Option<&cfgen::Config>) -> anyhow::Result<ExitCode> {
@@ -301,12 +313,10 @@ fn generate(args: GenerateArgs, config: Option<&cfgen::Config>) -> anyhow::Resul
             ExitCode::from(1)
         });
     }
-    for (target, text) in &files {
-        let wrote = cfgen::write::write_if_changed(target, text)
-            .with_context(|| format!("writing {}", target.display()))?;
-        if wrote {
-            eprintln!("wrote {}", target.display());
-        }
+    let written =
+        cfgen::write::write_all_if_changed(files.iter().map(|(p, t)| (p.as_path(), t.as_str())))?;
+    for path in &written {
+        eprintln!("wrote {}", path.display());
     }
     eprintln!("{} files up to date", files.len());
     for dir in &retired {
