@@ -332,8 +332,9 @@ fail_on = "warning"
         assert!(!FailOn::Breaking.stops(&report));
         assert!(!FailOn::None.stops(&report));
     }
-    fn table(text: &str) -> Result<BTreeMap<String, String>> {
-        let dir = std::env::temp_dir().join(format!("cfgen-table-{}", std::process::id()));
+    /// Reads `text` as a product table, from a folder of the test's own.
+    fn table(test: &str, text: &str) -> Result<BTreeMap<String, String>> {
+        let dir = std::env::temp_dir().join(format!("cfgen-table-{test}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(PRODUCT_TABLE);
         std::fs::write(&path, text).unwrap();
@@ -344,7 +345,11 @@ fail_on = "warning"
 
     #[test]
     fn a_product_table_reads_into_operation_products_and_a_missing_one_is_empty() {
-        let read = table("# header\n[operations]\n\"user'-s-x\" = \"iam\"\nb = \"dns\"\n").unwrap();
+        let read = table(
+            "reads",
+            "# header\n[operations]\n\"user'-s-x\" = \"iam\"\nb = \"dns\"\n",
+        )
+        .unwrap();
         assert_eq!(read["user'-s-x"], "iam");
         assert_eq!(read["b"], "dns");
         let missing = read_product_table(Path::new("no/such/products.toml")).unwrap();
@@ -353,7 +358,11 @@ fail_on = "warning"
 
     #[test]
     fn a_product_table_with_a_bad_name_or_key_says_where() {
-        let err = table("[operations]\na = \"dns\"\nb = \"DNS Records\"\n").unwrap_err();
+        let err = table(
+            "bad-name",
+            "[operations]\na = \"dns\"\nb = \"DNS Records\"\n",
+        )
+        .unwrap_err();
         let message = err.to_string();
         assert!(
             message.ends_with(
@@ -363,7 +372,9 @@ fail_on = "warning"
             ),
             "{message}"
         );
-        let err = table("[operation]\na = \"dns\"\n").unwrap_err().to_string();
+        let err = table("bad-key", "[operation]\na = \"dns\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("products.toml:1: unknown key `operation`"),
             "{err}"
