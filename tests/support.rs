@@ -86,41 +86,8 @@ impl ScratchCrate {
     }
 }
 
-/// The workspace's dev profile (its root `Cargo.toml`), for the manifests of crates
-/// built outside the workspace in its target directory: with the same profile, they
-/// reuse its compiled dependencies instead of building a second copy.
-pub const DEV_PROFILE: &str =
-    "# The workspace's dev profile, so that its compiled dependencies are reused.
-[profile.dev]
-debug = \"line-tables-only\"
-
-[profile.dev.package.\"*\"]
-debug = false
-";
-
-/// `cargo <args> --offline` in `dir` with `target` as its target directory (the
-/// workspace's, so compiled dependencies are reused), for a test to add environment to.
-pub fn cargo_command(dir: &Path, target: &Path, args: &[&str]) -> std::process::Command {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = std::process::Command::new(cargo);
-    command
-        .args(args)
-        .arg("--offline")
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target);
-    command
-}
-
-/// Runs `cargo <args> --offline` in `dir` with `target` as its target directory (the
-/// workspace's, so compiled dependencies are reused); returns whether it succeeded,
-/// its standard output and its standard error.
-pub fn offline_cargo(dir: &Path, target: &Path, args: &[&str]) -> (bool, String, String) {
-    let output = cargo_command(dir, target, args)
-        .output()
-        .expect("run cargo");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+// Crates outside the workspace, built in its target directory. In a file of its own
+// (std only) so that the test targets of `cfgen` and `cloudflare-typed` include it too.
+#[path = "outside_crate.rs"]
+mod outside_crate;
+pub use outside_crate::{DEV_PROFILE, cargo_command, offline_cargo};

@@ -10,6 +10,10 @@
 
 use std::path::{Path, PathBuf};
 
+#[path = "../../tests/outside_crate.rs"]
+mod outside_crate;
+use outside_crate::{DEV_PROFILE, offline_cargo};
+
 /// The workspace root.
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -129,8 +133,7 @@ fn consumer(tmp: &Path, features: &[&str], main: &str) -> PathBuf {
          publish = false\n\n[dependencies]\n\
          cloudflare-typed = {{ path = {krate:?}, features = {features:?} }}\n\
          tokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\n\n\
-         [profile.dev]\ndebug = \"line-tables-only\"\n\n\
-         [profile.dev.package.\"*\"]\ndebug = false\n\n[workspace]\n",
+         {DEV_PROFILE}\n[workspace]\n",
         krate = workspace.join("cloudflare-typed"),
     );
     std::fs::write(root.join("Cargo.toml"), manifest).expect("write Cargo.toml");
@@ -139,25 +142,12 @@ fn consumer(tmp: &Path, features: &[&str], main: &str) -> PathBuf {
     root
 }
 
-/// Runs `cargo <args> --offline` in `root` with the target directory that holds `tmp`.
+/// Runs `cargo <args> --offline` in `root` with the target directory that holds `tmp`;
+/// returns whether it succeeded, and its standard output and error, joined.
 fn cargo(root: &Path, tmp: &Path, args: &[&str]) -> (bool, String) {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = std::process::Command::new(cargo)
-        .args(args)
-        .arg("--offline")
-        .current_dir(root)
-        .env(
-            "CARGO_TARGET_DIR",
-            tmp.parent().expect("tmp sits in the target dir"),
-        )
-        .output()
-        .expect("run cargo");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    let target = tmp.parent().expect("tmp sits in the target dir");
+    let (ok, out, err) = offline_cargo(root, target, args);
+    (ok, format!("{out}{err}"))
 }
 
 /// Calls one Workers KV and one DNS operation against the base URL it is given.

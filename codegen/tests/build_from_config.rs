@@ -8,8 +8,11 @@
 //! The crate uses this workspace's target directory and lock file, so cargo reuses the
 //! dependencies the workspace has already built and needs no network.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use common::{DEV_PROFILE, cargo_command};
 
 const OPERATIONS: [&str; 2] = [
     "dns-records-for-a-zone-list-dns-records",
@@ -58,13 +61,7 @@ serde_json = {{ version = "1", features = ["preserve_order"] }}
 [build-dependencies]
 cfgen = {{ path = {codegen}, default-features = false }}
 
-# The workspace's profile, so that its built dependencies are reused.
-[profile.dev]
-debug = "line-tables-only"
-
-[profile.dev.package."*"]
-debug = false
-"#,
+{DEV_PROFILE}"#,
         runtime = path("runtime"),
         codegen = path("codegen"),
     )
@@ -130,10 +127,7 @@ fn a_crate_outside_the_workspace_generates_from_its_cfgen_toml() {
         return;
     }
     let dir = write_crate(&spec.canonicalize().unwrap());
-    let output = Command::new(env!("CARGO"))
-        .args(["check", "--offline", "--message-format=json"])
-        .env("CARGO_TARGET_DIR", target_dir())
-        .current_dir(&dir)
+    let output = cargo_command(&dir, &target_dir(), &["check", "--message-format=json"])
         .output()
         .expect("run cargo");
     let messages = String::from_utf8_lossy(&output.stdout);

@@ -1,6 +1,6 @@
 //! Helpers shared by the generator's integration tests: the real documents, committed
 //! snapshots, and the `cfgen` binary. Each test target uses part of them.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -8,7 +8,10 @@ use std::process::{Command, Output};
 #[path = "../../../tests/snapshot_helper.rs"]
 mod snapshot_helper;
 
-#[allow(unused_imports)] // each test target uses part of it
+#[path = "../../../tests/outside_crate.rs"]
+mod outside_crate;
+pub use outside_crate::{DEV_PROFILE, cargo_command};
+
 pub use snapshot_helper::assert_snapshot;
 
 /// `../shared/cloudflare-spec/`, beside the project root; tests that need it print a
