@@ -69,34 +69,16 @@ fn committed_whole_api_is_fresh() {
     let Some(mut config) = config() else { return };
     let doc = cfgen::Document::from_path(&config.spec).expect("the document loads");
     let out = config.out.clone().expect("the config names the crate");
-    let table = out.join(cfgen::PRODUCT_TABLE);
     config.settings.product_table =
-        cfgen::read_product_table(&table).expect("the product table reads");
+        cfgen::read_product_table(&out).expect("the product table reads");
     assert!(
         !config.settings.product_table.is_empty(),
         "the product table is committed"
     );
     let generated = cfgen::generate(&doc, &config.settings).expect("the document generates");
     let out = out.as_path();
-    let manifest_path = out.join("Cargo.toml");
-    let manifest = std::fs::read_to_string(&manifest_path).expect("read Cargo.toml");
-    let features = generated
-        .features
-        .as_deref()
-        .expect("product crates are on");
-    let manifest = cfgen::write::splice_features(&manifest_path, &manifest, features)
-        .expect("Cargo.toml has the feature markers");
-    let product_table = generated
-        .product_table
-        .clone()
-        .expect("product crates are on");
-    let mut files = vec![
-        (out.join("src/generated.rs"), generated.code.clone()),
-        (manifest_path, manifest),
-        (table, product_table),
-    ];
-    let members = generated.members.iter();
-    files.extend(members.map(|(path, text)| (out.join(path), text.clone())));
+    let files = cfgen::write::files(out, generated)
+        .expect("the crate's files (Cargo.toml has the feature markers)");
     assert!(
         files.len() > 100,
         "every product is a crate: {} files",

@@ -46,12 +46,14 @@ pub const CONFIG_FILE: &str = "cfgen.toml";
 /// The product table's file name, in the facade crate's folder.
 pub const PRODUCT_TABLE: &str = "products.toml";
 
-/// Reads a product table (see [`PRODUCT_TABLE`]) into what
-/// [`Settings::product_table`] takes. No file is an empty table: the first generation.
+/// Reads the product table of the facade crate in `facade_dir` (its [`PRODUCT_TABLE`])
+/// into what [`Settings::product_table`] takes. No file is an empty table: the first
+/// generation.
 /// A product that is not a product name (lowercase ASCII words joined by `-`, none of
 /// `default`, `full`, `shared`, `feature-map`) is an error naming the file, the line and
 /// the operation, since it becomes a folder and a crate name.
-pub fn read_product_table(path: &Path) -> Result<BTreeMap<String, String>> {
+pub fn read_product_table(facade_dir: &Path) -> Result<BTreeMap<String, String>> {
+    let path = &facade_dir.join(PRODUCT_TABLE);
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Table {
@@ -336,9 +338,8 @@ fail_on = "warning"
     fn table(test: &str, text: &str) -> Result<BTreeMap<String, String>> {
         let dir = std::env::temp_dir().join(format!("cfgen-table-{test}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(PRODUCT_TABLE);
-        std::fs::write(&path, text).unwrap();
-        let table = read_product_table(&path);
+        std::fs::write(dir.join(PRODUCT_TABLE), text).unwrap();
+        let table = read_product_table(&dir);
         std::fs::remove_dir_all(&dir).unwrap();
         table
     }
@@ -352,7 +353,7 @@ fail_on = "warning"
         .unwrap();
         assert_eq!(read["user'-s-x"], "iam");
         assert_eq!(read["b"], "dns");
-        let missing = read_product_table(Path::new("no/such/products.toml")).unwrap();
+        let missing = read_product_table(Path::new("no/such/folder")).unwrap();
         assert!(missing.is_empty());
     }
 

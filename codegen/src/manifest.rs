@@ -12,9 +12,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::products::Products;
 use crate::render::{Family, SHARED};
 
+/// The folder of the member crates, in the facade crate.
+pub const MEMBERS_DIR: &str = "products";
+
 /// Where a member crate lives, relative to the facade crate.
 pub fn member_dir(member: &str) -> String {
-    format!("products/{member}")
+    format!("{MEMBERS_DIR}/{member}")
 }
 
 /// The facade's product table, `products.toml` (see the `products` stage): the product

@@ -7,7 +7,33 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::Generated;
+use crate::config::PRODUCT_TABLE;
 use crate::error::{Error, Result};
+
+/// Every file `generated` makes of the crate in `out`, by path, with its contents:
+/// `src/generated.rs`, and with product crates also the facade's `Cargo.toml` (read from
+/// `out`, the generated tables spliced in), its product table and every file of the
+/// member crates. What `cfgen generate` writes and `--check` compares.
+pub fn files(out: &Path, generated: Generated) -> Result<Vec<(PathBuf, String)>> {
+    let mut files = vec![(out.join("src").join("generated.rs"), generated.code)];
+    if let Some(features) = &generated.features {
+        let path = out.join("Cargo.toml");
+        let manifest = fs::read_to_string(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let spliced = splice_features(&path, &manifest, features)?;
+        files.push((path, spliced));
+    }
+    let table = generated
+        .product_table
+        .map(|text| (out.join(PRODUCT_TABLE), text));
+    files.extend(table);
+    let members = generated.members.into_iter();
+    files.extend(members.map(|(path, text)| (out.join(path), text)));
+    Ok(files)
+}
 
 /// Whether the file at `path` already holds exactly `contents`.
 pub fn is_fresh(path: &Path, contents: &str) -> bool {
@@ -135,7 +161,7 @@ pub fn retired_members<'a>(
     facade: &Path,
     files: impl IntoIterator<Item = &'a Path>,
 ) -> std::io::Result<Vec<PathBuf>> {
-    let root = facade.join("products");
+    let root = facade.join(crate::manifest::MEMBERS_DIR);
     let current: std::collections::BTreeSet<&Path> = files
         .into_iter()
         .filter_map(|file| file.strip_prefix(&root).ok()?.components().next())

@@ -283,20 +283,13 @@ fn generate(args: GenerateArgs, config: Option<&cfgen::Config>) -> anyhow::Resul
             ));
         }
     };
-    let table = out.join(cfgen::PRODUCT_TABLE);
     if settings.product_crates.is_some() {
-        settings.product_table = cfgen::read_product_table(&table)?;
+        settings.product_table = cfgen::read_product_table(out)?;
     }
     let doc = load_with_overlays(&spec, &overlays)?;
     let generated = cfgen::generate(&doc, &settings)?;
     report_skips(&generated.skipped);
-    let mut files = vec![(out.join("src").join("generated.rs"), generated.code)];
-    if let Some(features) = &generated.features {
-        files.push(manifest_with_features(out, features)?);
-    }
-    files.extend(generated.product_table.map(|text| (table, text)));
-    let members = generated.members.into_iter();
-    files.extend(members.map(|(path, text)| (out.join(path), text)));
+    let files = cfgen::write::files(out, generated)?;
     let retired = cfgen::write::retired_members(out, files.iter().map(|(path, _)| path.as_path()))
         .context("listing the product crates")?;
     if args.check {
@@ -324,15 +317,6 @@ fn generate(args: GenerateArgs, config: Option<&cfgen::Config>) -> anyhow::Resul
         eprintln!("removed {} (no longer generated)", dir.display());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The crate's `Cargo.toml` with the generated `[features]` table put in.
-fn manifest_with_features(out: &Path, features: &str) -> anyhow::Result<(PathBuf, String)> {
-    let path = out.join("Cargo.toml");
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let spliced = cfgen::write::splice_features(&path, &text, features)?;
-    Ok((path, spliced))
 }
 
 /// Whether `target` holds `code`; says which on stderr.
