@@ -27,7 +27,7 @@ pub fn product_table(products: &Products, source: &str) -> String {
     struct Table<'a> {
         operations: &'a BTreeMap<String, String>,
     }
-    let source = crate::render::docs::one_line(source.rsplit('/').next().unwrap_or(source));
+    let source = crate::format::source_name(source);
     let body = toml::to_string(&Table {
         operations: &products.of_operation,
     })
@@ -93,7 +93,7 @@ pub fn member_manifest(
     features: &[&str],
     shared: Option<&str>,
 ) -> String {
-    let source = crate::render::docs::one_line(source.rsplit('/').next().unwrap_or(source));
+    let source = crate::format::source_name(source);
     let what = if member == SHARED {
         "The types that several products of".to_string()
     } else {
