@@ -119,6 +119,13 @@ fn bad_input_fails_cleanly_and_writes_nothing() {
         let out = cfgen(&args, &dir);
         assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
         assert!(stderr(&out).contains(want), "{name}: {}", stderr(&out));
+        // The library's error names its cause; the CLI must not print it again.
+        assert_eq!(
+            stderr(&out).matches("(os error").count(),
+            usize::from(*name == "missing"),
+            "{name}: {}",
+            stderr(&out)
+        );
         assert!(!stderr(&out).contains("panicked"), "{name}");
         assert!(
             !dir.join("out").exists(),
